@@ -1,0 +1,1 @@
+"""National Occupational Classification and provincial Guidance Catalogs."""

@@ -1,0 +1,1 @@
+"""Credit records of employers, workers and agencies; dishonesty list; inspections."""

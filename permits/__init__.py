@@ -1,0 +1,1 @@
+"""Work-permit applications, review, notification letters and permits."""

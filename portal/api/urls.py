@@ -1,0 +1,15 @@
+from django.urls import include, path
+from rest_framework.routers import SimpleRouter
+
+from .root import APIRootView
+from .views import MeView, OrganizationViewSet, RegionViewSet
+
+router = SimpleRouter()
+router.register("regions", RegionViewSet, basename="region")
+router.register("organizations", OrganizationViewSet, basename="organization")
+
+urlpatterns = [
+    path("", APIRootView.as_view(), name="root"),
+    path("me/", MeView.as_view(), name="me"),
+    path("", include(router.urls)),
+]

@@ -1,0 +1,38 @@
+"""Models of the shared kernel.
+
+Identity (regions, organizations, users, foreigners), the audit log, workflow history,
+the working-day calendar, counters and second-factor devices. Domain apps point at these
+with foreign keys; nothing here points at a domain app.
+"""
+
+from .audit import AuditChainHead, AuditEvent
+from .calendar import HolidayDate, HolidayYear
+from .grants import (
+    OrganizationGroupObjectPermission,
+    OrganizationUserObjectPermission,
+    RegionGroupObjectPermission,
+    RegionUserObjectPermission,
+)
+from .identity import Foreigner, Organization, Passport, Region, User
+from .security import TOTPDevice
+from .sequences import Sequence
+from .workflow import TransitionRecord
+
+__all__ = [
+    "AuditChainHead",
+    "AuditEvent",
+    "Foreigner",
+    "HolidayDate",
+    "HolidayYear",
+    "Organization",
+    "OrganizationGroupObjectPermission",
+    "OrganizationUserObjectPermission",
+    "Passport",
+    "Region",
+    "RegionGroupObjectPermission",
+    "RegionUserObjectPermission",
+    "Sequence",
+    "TOTPDevice",
+    "TransitionRecord",
+    "User",
+]

@@ -1,0 +1,28 @@
+"""Test settings: the embedded default, or real services when the environment names them.
+
+``DATABASE_URL`` selects PostgreSQL and ``CELERY_BROKER_URL`` / ``CACHE_URL`` Redis, as
+``.ci/run`` does. A developer's ``.env`` file is not read: tests see only the environment.
+Tasks run eagerly inside tests (a test asserts outcomes, not a queue), except in the tests
+that start a real worker against the broker.
+"""
+
+from .base import *  # noqa: F403
+from .base import CELERY_BROKER_URL, REST_FRAMEWORK, VAR_DIR
+
+DEBUG = False
+SECRET_KEY = "tests-only-not-a-secret-0123456789abcdef0123456789abcdef"  # noqa: S105
+ALLOWED_HOSTS = ["testserver", "localhost", "127.0.0.1"]
+(VAR_DIR / "static").mkdir(parents=True, exist_ok=True)
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+CELERY_TASK_ALWAYS_EAGER = True
+PORTAL_TEST_BROKER_URL = CELERY_BROKER_URL
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+REST_FRAMEWORK = {**REST_FRAMEWORK, "DEFAULT_THROTTLE_CLASSES": []}
+
+# A model with a lifecycle, to test the workflow engine on its own.
+INSTALLED_APPS = [*INSTALLED_APPS, "tests.testapp"]

@@ -1,0 +1,75 @@
+"""Periodic kernel tasks. Each takes no arguments or ids, is idempotent and retries."""
+
+from __future__ import annotations
+
+import logging
+
+from celery import shared_task
+from django.core.cache import cache
+from django.core.mail import send_mail
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import override
+
+from portal import workdays
+from portal.audit import audit_verify_chain
+from portal.models import User
+from portal.roles import Role
+
+logger = logging.getLogger(__name__)
+
+AUDIT_STATUS_KEY = "portal:audit:last-verification"
+
+
+@shared_task(
+    name="portal.tasks.audit_verify_chain",
+    acks_late=True,
+    autoretry_for=(Exception,),
+    retry_backoff=True,
+    max_retries=3,
+)
+def audit_verify_chain_task() -> bool:
+    report = audit_verify_chain()
+    status = {
+        "at": timezone.now().isoformat(),
+        "intact": report.intact,
+        "checked": report.checked,
+        "problem": report.first_break.problem if report.first_break else "",
+    }
+    cache.set(AUDIT_STATUS_KEY, status, None)
+    if not report.intact:
+        logger.error("audit chain broken: %s", status["problem"])
+    return report.intact
+
+
+@shared_task(
+    name="portal.tasks.calendar_coverage_check",
+    acks_late=True,
+    autoretry_for=(Exception,),
+    retry_backoff=True,
+    max_retries=3,
+)
+def calendar_coverage_check() -> list[int]:
+    """Tell site admins when a year ahead has no official holiday data."""
+    missing = [c.year for c in workdays.coverage(timezone.localdate()) if not c.official]
+    if not missing:
+        return []
+    logger.warning("no official holiday data for %s", missing)
+    admins = User.objects.filter(is_active=True, groups__name=Role.SITE_ADMIN.value).exclude(
+        email=""
+    )
+    for admin_user in admins:
+        with override(admin_user.preferred_language):
+            send_mail(
+                _("Enter the official holidays for %(years)s")
+                % {"years": ", ".join(map(str, missing))},
+                _(
+                    "Deadlines in %(years)s count Monday to Friday only until the year's "
+                    "public holidays and adjusted working days are entered in the admin "
+                    "(Holiday years)."
+                )
+                % {"years": ", ".join(map(str, missing))},
+                None,
+                [admin_user.email],
+            )
+    return missing

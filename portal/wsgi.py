@@ -1,0 +1,9 @@
+"""WSGI entry point. Defaults to production settings: a server never runs the dev ones."""
+
+import os
+
+from django.core.wsgi import get_wsgi_application
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings.production")
+
+application = get_wsgi_application()

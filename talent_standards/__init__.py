@@ -1,0 +1,1 @@
+"""National unified talent standard, provincial regional standards, the points engine."""

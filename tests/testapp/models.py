@@ -1,0 +1,21 @@
+from django.db import models
+
+from portal.models import Region
+
+
+class Dossier(models.Model):
+    class State(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        SUBMITTED = "submitted", "Submitted"
+        APPROVED = "approved", "Approved"
+        RETURNED = "returned", "Returned"
+
+    title = models.CharField(max_length=100)
+    region = models.ForeignKey(Region, on_delete=models.PROTECT)
+    state = models.CharField(max_length=16, choices=State.choices, default=State.DRAFT)
+    complete = models.BooleanField(default=True)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    notes = models.TextField(blank=True)
+
+    def __str__(self) -> str:
+        return self.title
