@@ -13,6 +13,7 @@ user may not see it, so that the two cannot be told apart.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import Q, QuerySet
@@ -65,9 +66,9 @@ def requires_second_factor(user: AnyUser) -> bool:
     return bool(user.is_superuser or (role_names(user) & SECOND_FACTOR_ROLES))
 
 
-def _granted_region_ids(user: AnyUser, codename: str) -> QuerySet[RegionUserObjectPermission]:
+def _granted_region_ids(user: User, codename: str) -> QuerySet[Any, Any]:
     return RegionUserObjectPermission.objects.filter(
-        user_id=user.pk,
+        user=user,
         permission__content_type__app_label="portal",
         permission__codename=codename,
     ).values("content_object_id")
@@ -77,7 +78,7 @@ def regions_for(user: AnyUser, codename: str) -> QuerySet[Region]:
     """Regions in which the user holds ``codename``, with the divisions below them."""
     if not _signed_in(user):
         return Region.objects.none()
-    granted = _granted_region_ids(user, codename)
+    granted = _granted_region_ids(user, codename)  # type: ignore[arg-type]
     return Region.objects.filter(
         Q(pk__in=granted) | Q(parent_id__in=granted) | Q(parent__parent_id__in=granted)
     )
@@ -103,7 +104,7 @@ def organizations_for(user: AnyUser, codename: str) -> QuerySet[Organization]:
     if not _signed_in(user):
         return Organization.objects.none()
     granted = OrganizationUserObjectPermission.objects.filter(
-        user_id=user.pk,
+        user=user,  # type: ignore[misc]
         permission__content_type__app_label="portal",
         permission__codename=codename,
     ).values("content_object_id")
@@ -161,13 +162,13 @@ def role_assignments(user: AnyUser) -> list[RoleAssignment]:
     if not names:
         return []
     region_grants: dict[str, list[Region]] = {}
-    for grant in RegionUserObjectPermission.objects.filter(user_id=user.pk).select_related(
+    for grant in RegionUserObjectPermission.objects.filter(user=user).select_related(  # type: ignore[misc]
         "content_object", "permission"
     ):
         region_grants.setdefault(grant.permission.codename, []).append(grant.content_object)
     organization_grants: dict[str, list[Organization]] = {}
     for org_grant in OrganizationUserObjectPermission.objects.filter(
-        user_id=user.pk
+        user=user  # type: ignore[misc]
     ).select_related("content_object__region", "permission"):
         organization_grants.setdefault(org_grant.permission.codename, []).append(
             org_grant.content_object

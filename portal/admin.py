@@ -142,7 +142,7 @@ class OrganizationAdmin(AuditedAdmin):
 
     def save_model(self, request: HttpRequest, obj: Organization, form: Any, change: bool) -> None:
         # The check-character policy: accept, flag for an officer (docs/adr/0004).
-        obj.uscc_check_failed = bool(obj.uscc) and not parse_uscc(obj.uscc).check_ok
+        obj.uscc_check_failed = obj.uscc is not None and not parse_uscc(obj.uscc).check_ok
         super().save_model(request, obj, form, change)
 
 
@@ -181,7 +181,6 @@ class UserAdmin(BaseUserAdmin):
             },
         ),
     )
-    filter_horizontal: tuple[str, ...] = ()
 
     @admin.display(description=_("Roles"))
     def roles_link(self, obj: User) -> str:

@@ -102,13 +102,13 @@ def audit_record(
             AuditChainHead.objects.create(pk=1, seq=1, hash=GENESIS_HASH)
         head = AuditChainHead.objects.get(pk=1)
 
-        authenticated = actor is not None and actor.is_authenticated
+        person = actor if actor is not None and actor.is_authenticated else None
         fields: dict[str, Any] = {
             "seq": head.seq,
             "at": timezone.now(),
-            "actor_id": actor.pk if authenticated else None,
-            "actor_repr": (actor.get_username() if authenticated else actor_repr)[:150],
-            "organization_id": actor.organization_id if authenticated else None,
+            "actor_id": person.pk if person is not None else None,
+            "actor_repr": (person.get_username() if person is not None else actor_repr)[:150],
+            "organization_id": person.organization_id if person is not None else None,
             "action": action,
             "target_model": target._meta.label_lower if target is not None else "",
             "target_id": str(target.pk) if target is not None else "",

@@ -13,7 +13,7 @@ def navigation_menu(request: HttpRequest) -> dict[str, Any]:
     """The menu for this person, each entry marked when it is the current section."""
     user = getattr(request, "user", None)
     signed_in = bool(user is not None and user.is_authenticated)
-    roles = role_names(user) if signed_in else frozenset()
+    roles = role_names(user) if user is not None and signed_in else frozenset()
     home_url = ""
     entries = []
     for item, url in navigation.items_for(roles, signed_in=signed_in):

@@ -6,7 +6,8 @@ from typing import Any
 
 from django import forms
 from django.conf import settings
-from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
+from django.contrib.auth.signals import user_login_failed
 from django.core.cache import cache
 from django.utils.translation import gettext_lazy as _
 
@@ -53,6 +54,14 @@ class ThrottledAuthenticationForm(AuthenticationForm):
 
     def clean(self) -> dict[str, Any]:
         if self._over_limit():
+            # Refused before authenticate(): announce the failure the way Django does, so
+            # that the attempt is audited like any other failed sign-in.
+            user_login_failed.send(
+                sender=__name__,
+                credentials={"username": (self.data.get("username") or "")[:150]},
+                request=self.request,
+                throttled=True,
+            )
             raise forms.ValidationError(
                 self.error_messages["throttled"],
                 code="throttled",
@@ -154,7 +163,7 @@ class RoleGrantForm(forms.Form):
         self.user = user
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        cleaned = super().clean() or {}
         role = cleaned.get("role")
         if not role:
             return cleaned
@@ -191,3 +200,21 @@ class StaffUserCreateForm(forms.Form):
         label=_("Organization"),
         queryset=Organization.objects.filter(is_active=True).select_related("region"),
     )
+
+
+class InvitationAwarePasswordResetForm(PasswordResetForm):
+    """Password reset that also reaches invited people who have not chosen a password yet.
+
+    Django skips accounts without a usable password; here such an account is one whose
+    invitation link expired, and the reset link is how it gets a new one.
+    """
+
+    def get_users(self, email: str) -> Any:
+        from django.contrib.auth import get_user_model
+
+        model = get_user_model()
+        return (
+            user
+            for user in model._default_manager.filter(email__iexact=email, is_active=True)
+            if user.email.casefold() == email.casefold()
+        )

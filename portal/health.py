@@ -69,10 +69,20 @@ def _calendar() -> dict[str, Any]:
     }
 
 
+def _calendar_if_possible(checks: dict[str, dict[str, Any]]) -> dict[str, Any] | None:
+    """The calendar needs the database and the cache; without them it is not reported."""
+    if not (checks["database"]["ok"] and checks["cache"]["ok"]):
+        return None
+    try:
+        return _calendar()
+    except Exception as exc:  # reported, never a 500
+        return {"error": type(exc).__name__}
+
+
 def _pdf() -> dict[str, Any]:
     from portal.pdf import pdf_engine_status
 
-    return pdf_engine_status()
+    return dict(pdf_engine_status())
 
 
 def health_report() -> tuple[bool, dict[str, Any]]:
@@ -81,7 +91,7 @@ def health_report() -> tuple[bool, dict[str, Any]]:
     report: dict[str, Any] = {
         "status": "ok" if ok else "unavailable",
         "checks": checks,
-        "calendar": _calendar() if checks["database"]["ok"] else None,
+        "calendar": _calendar_if_possible(checks),
         "pdf": _pdf(),
     }
     return ok, report

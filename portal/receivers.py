@@ -31,10 +31,13 @@ def audit_login_failed(
 ) -> None:
     # Django has already masked sensitive values in ``credentials``; keep the user name.
     username = str(credentials.get("username", ""))[:150]
+    data: dict[str, Any] = {"username": username}
+    if kwargs.get("throttled"):
+        data["throttled"] = True
     audit_record(
         actor=None,
         actor_repr=username,
         action="auth.login_failed",
-        data={"username": username},
+        data=data,
         request=request,
     )

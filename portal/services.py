@@ -13,6 +13,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth.models import Group, Permission
 from django.contrib.auth.tokens import default_token_generator
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
@@ -160,7 +161,8 @@ def user_create(
     """Create an account. Without a password, the account cannot sign in until the person
     sets one through the invitation link."""
     if not _is_site_admin(actor) and not (
-        organization is not None
+        actor is not None
+        and organization is not None
         and has_organization_permission(actor, "manage_organization_users", organization)
     ):
         raise PermissionDeniedError()
@@ -213,6 +215,14 @@ def _invitation_link(user: User, request: HttpRequest | None) -> str:
     if request is not None:
         return request.build_absolute_uri(path)
     return path
+
+
+def _schedule_invitation(
+    user: User, organization: Organization, request: HttpRequest | None
+) -> None:
+    """Send the set-password link once the account is committed."""
+    link = _invitation_link(user, request)
+    transaction.on_commit(lambda: _send_invitation(user, organization, link))
 
 
 def _send_invitation(user: User, organization: Organization, link: str) -> None:
@@ -320,7 +330,7 @@ def _check_scope(
 def _may_manage_role(actor: User | None, role: str, user: User) -> bool:
     if _is_site_admin(actor):
         return True
-    if role in (Role.EMPLOYER_ADMIN, Role.EMPLOYER_STAFF):
+    if actor is not None and role in (Role.EMPLOYER_ADMIN, Role.EMPLOYER_STAFF):
         return has_organization_permission(actor, "manage_organization_users", user.organization)
     return False
 
@@ -466,8 +476,7 @@ def user_invite(
             organization=organization,
             request=request,
         )
-        link = _invitation_link(user, request)
-        transaction.on_commit(lambda: _send_invitation(user, organization, link))
+        _schedule_invitation(user, organization, request)
     return user
 
 
@@ -495,8 +504,7 @@ def organization_member_invite(
             request=request,
         )
         role_grant(actor=actor, user=user, role=role, organization=organization, request=request)
-        link = _invitation_link(user, request)
-        transaction.on_commit(lambda: _send_invitation(user, organization, link))
+        _schedule_invitation(user, organization, request)
     return user
 
 
@@ -575,10 +583,28 @@ def totp_enrol_start(*, actor: User) -> bytes:
     return secret
 
 
+def _second_factor_failures_key(user: User) -> str:
+    return f"portal:2fa-fail:{user.pk}"
+
+
 def totp_verify(
     *, actor: User, code: str, confirm: bool = False, request: HttpRequest | None = None
 ) -> bool:
-    """Check a code; each code is accepted once. ``confirm`` completes enrolment."""
+    """Check a code; each code is accepted once. ``confirm`` completes enrolment.
+
+    Wrong codes are counted per account across sessions: after
+    ``PORTAL_LOGIN_FAILURE_LIMIT`` twice over within the window, the code step is refused
+    (``second_factor_locked``) whatever password steps are repeated meanwhile.
+    """
+    key = _second_factor_failures_key(actor)
+    window = settings.PORTAL_LOGIN_FAILURE_WINDOW
+    if (cache.get(key) or 0) >= 2 * settings.PORTAL_LOGIN_FAILURE_LIMIT:
+        raise ServiceError(
+            gettext("Too many wrong codes for this account. Wait %(minutes)d minutes.")
+            % {"minutes": max(1, window // 60)},
+            code="second_factor_locked",
+            status=429,
+        )
     with transaction.atomic():
         device = TOTPDevice.objects.select_for_update().filter(user=actor).first()
         if device is None or (device.is_confirmed == confirm):
@@ -592,6 +618,11 @@ def totp_verify(
             audit_record(
                 actor=actor, action="auth.second_factor_failed", target=actor, request=request
             )
+            cache.add(key, 0, window)
+            try:
+                cache.incr(key)
+            except ValueError:
+                cache.set(key, 1, window)
             return False
         device.last_used_step = step
         fields = ["last_used_step"]

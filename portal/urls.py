@@ -12,6 +12,7 @@ from django.urls import include, path, reverse_lazy
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from portal import health, views
+from portal.forms import InvitationAwarePasswordResetForm
 
 portal_patterns = [
     path("", views.home, name="home"),
@@ -36,6 +37,7 @@ portal_patterns = [
     path(
         "accounts/password/reset/",
         auth_views.PasswordResetView.as_view(
+            form_class=InvitationAwarePasswordResetForm,
             template_name="registration/password_reset_form.html",
             email_template_name="registration/password_reset_email.txt",
             subject_template_name="registration/password_reset_subject.txt",

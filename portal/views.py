@@ -102,7 +102,7 @@ def _with_language(response: HttpResponse, user: User) -> HttpResponse:
         settings.LANGUAGE_COOKIE_NAME,
         user.preferred_language,
         max_age=settings.LANGUAGE_COOKIE_AGE,
-        samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+        samesite=settings.LANGUAGE_COOKIE_SAMESITE,  # type: ignore[arg-type]
         secure=getattr(settings, "LANGUAGE_COOKIE_SECURE", False),
     )
     return response
@@ -132,6 +132,12 @@ def _complete_sign_in(request: HttpRequest, user: User, pending: dict[str, Any])
     return _with_language(HttpResponseRedirect(target), user)
 
 
+def _abandon_sign_in(request: HttpRequest, error: ServiceError) -> HttpResponse:
+    request.session.pop(PENDING_KEY, None)
+    messages.error(request, error.message)
+    return redirect("portal:login")
+
+
 def _count_pending_failure(request: HttpRequest, pending: dict[str, Any]) -> bool:
     """Count a wrong code; after too many, the password must be entered again."""
     pending["failures"] = pending.get("failures", 0) + 1
@@ -151,7 +157,13 @@ def two_factor_verify(request: HttpRequest) -> HttpResponse:
     user, pending = found
     form = OneTimeCodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        if services.totp_verify(actor=user, code=form.cleaned_data["code"], request=request):
+        try:
+            verified = services.totp_verify(
+                actor=user, code=form.cleaned_data["code"], request=request
+            )
+        except ServiceError as exc:
+            return _abandon_sign_in(request, exc)
+        if verified:
             return _complete_sign_in(request, user, pending)
         if _count_pending_failure(request, pending):
             return redirect("portal:login")
@@ -174,9 +186,13 @@ def two_factor_enrol(request: HttpRequest) -> HttpResponse:
         secret = second_factor.decrypt_secret(device.encrypted_secret)
     form = OneTimeCodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        if services.totp_verify(
-            actor=user, code=form.cleaned_data["code"], confirm=True, request=request
-        ):
+        try:
+            verified = services.totp_verify(
+                actor=user, code=form.cleaned_data["code"], confirm=True, request=request
+            )
+        except ServiceError as exc:
+            return _abandon_sign_in(request, exc)
+        if verified:
             messages.success(request, _("Your authenticator is enrolled."))
             return _complete_sign_in(request, user, pending)
         if _count_pending_failure(request, pending):
@@ -196,11 +212,16 @@ def two_factor_enrol(request: HttpRequest) -> HttpResponse:
 def admin_login(request: HttpRequest) -> HttpResponse:
     """The admin signs in through the portal (second factor, throttling). A signed-in
     person who is not staff is told so, instead of being sent round in a loop."""
+    next_url = request.GET.get("next", "")
+    safe_next = bool(next_url) and url_has_allowed_host_and_scheme(
+        next_url, allowed_hosts={request.get_host()}
+    )
     if request.user.is_authenticated:
+        if request.user.is_staff:
+            return redirect(next_url if safe_next else reverse("admin:index"))
         return render(request, "403.html", status=403)
     target = reverse("portal:login")
-    next_url = request.GET.get("next", "")
-    if next_url and url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
+    if safe_next:
         target += "?" + urlencode({"next": next_url})
     return redirect(target)
 
@@ -215,9 +236,15 @@ class SignOutView(auth_views.LogoutView):
 @require_POST
 def set_language(request: HttpRequest) -> HttpResponse:
     """Django's language switch, remembered on the account of a signed-in user."""
-    response = django_set_language(request)
     language = request.POST.get("language", "")
-    if request.user.is_authenticated and language in dict(settings.LANGUAGES):
+    if language not in dict(settings.LANGUAGES):
+        # Django would accept any language it has a catalogue for; the portal offers two.
+        target = request.POST.get("next", "")
+        if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+            target = reverse("portal:home")
+        return HttpResponseRedirect(target)
+    response = django_set_language(request)
+    if request.user.is_authenticated:
         services.user_set_language(actor=request.user, language=language)  # type: ignore[arg-type]
     return response
 

@@ -21,11 +21,15 @@ import datetime as dt
 from dataclasses import dataclass
 from enum import StrEnum
 
+import logging
+
 import chinese_calendar
 from django.core.cache import cache
 from django.utils import timezone
 
 from portal.models import HolidayDate, HolidayYear
+
+logger = logging.getLogger(__name__)
 
 _CACHE_VERSION_KEY = "portal:workdays:version"
 _CACHE_TIMEOUT = 60 * 60
@@ -67,6 +71,15 @@ def _version() -> int:
     return int(cache.get_or_set(_CACHE_VERSION_KEY, 1, None) or 1)
 
 
+def _cached_year(year: int) -> YearCalendar:
+    key = f"portal:workdays:{_version()}:{year}"
+    found = cache.get(key)
+    if found is None:
+        found = _load_year(year)
+        cache.set(key, found, _CACHE_TIMEOUT)
+    return found
+
+
 def invalidate() -> None:
     """Called by the service that saves a holiday year, so every process reloads it."""
     try:
@@ -101,12 +114,13 @@ def _as_date(day: dt.date) -> dt.date:
 
 
 def year_calendar(year: int) -> YearCalendar:
-    key = f"portal:workdays:{_version()}:{year}"
-    found = cache.get(key)
-    if found is None:
-        found = _load_year(year)
-        cache.set(key, found, _CACHE_TIMEOUT)
-    return found
+    """The year's calendar, from the cache; straight from the database when the cache is
+    down (a deadline must never depend on Redis being up)."""
+    try:
+        return _cached_year(year)
+    except Exception:
+        logger.warning("calendar cache unavailable; reading year %s from the database", year)
+        return _load_year(year)
 
 
 def is_working_day(day: dt.date) -> bool:

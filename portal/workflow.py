@@ -169,7 +169,7 @@ class Workflow(Generic[M]):
             manager = self.model._default_manager
             try:
                 locked = manager.select_for_update().get(pk=pk)
-            except self.model.DoesNotExist:
+            except self.model.DoesNotExist:  # type: ignore[attr-defined]
                 raise TransitionNotAllowed(gettext("The record no longer exists.")) from None
             current = self.state_of(locked)
             if current not in t.source:

@@ -54,7 +54,7 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     if response is None:
         return None
     if isinstance(exc, exceptions.ValidationError):
-        detail = exc.detail
+        detail: Any = exc.detail
         body = {
             "code": "invalid",
             "message": _("The request has invalid fields. Correct them and send it again."),
@@ -66,10 +66,11 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         codes = exc.get_codes()
         code = codes if isinstance(codes, str) else getattr(exc, "default_code", "error")
         detail = exc.detail
-        message = detail if isinstance(detail, str) else str(exc.default_detail)
+        message = str(detail) if isinstance(detail, str) else str(exc.default_detail)
         body = {"code": code, "message": str(message)}
-        if isinstance(exc, exceptions.Throttled) and exc.wait is not None:
-            body["retry_after_seconds"] = int(exc.wait)
+        wait = getattr(exc, "wait", None)
+        if isinstance(exc, exceptions.Throttled) and wait is not None:
+            body["retry_after_seconds"] = int(wait)
     else:  # pragma: no cover - DRF only returns responses for APIException
         body = {"code": "error", "message": str(exc)}
     response.data = body

@@ -10,7 +10,9 @@ from portal.models import Organization, Region, User
 
 
 class RegionSerializer(serializers.ModelSerializer[Region]):
-    parent = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    parent: serializers.SlugRelatedField[Region] = serializers.SlugRelatedField(  # type: ignore[assignment]
+        slug_field="code", read_only=True
+    )
     earns_location_points = serializers.BooleanField(read_only=True)
 
     class Meta:
@@ -29,7 +31,9 @@ class RegionSerializer(serializers.ModelSerializer[Region]):
 
 
 class OrganizationSerializer(serializers.ModelSerializer[Organization]):
-    region = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    region: serializers.SlugRelatedField[Region] = serializers.SlugRelatedField(  # type: ignore[assignment]
+        slug_field="code", read_only=True
+    )
 
     class Meta:
         model = Organization
@@ -48,7 +52,7 @@ class OrganizationSerializer(serializers.ModelSerializer[Organization]):
 
 class RoleAssignmentSerializer(serializers.Serializer[Any]):
     role = serializers.CharField()
-    label = serializers.CharField()
+    label = serializers.CharField()  # type: ignore[assignment]
     scope = serializers.CharField()
     region = serializers.CharField(allow_null=True)
     organization = serializers.IntegerField(allow_null=True)

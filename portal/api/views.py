@@ -64,4 +64,4 @@ class MeView(generics.GenericAPIView[User]):
 
     @extend_schema(responses=MeSerializer)
     def get(self, request: Request) -> Response:
-        return Response(MeSerializer(request.user).data)
+        return Response(MeSerializer(request.user).data)  # type: ignore[arg-type]

@@ -225,7 +225,7 @@ class User(AbstractUser):
         default="zh-hans",
     )
 
-    objects = PortalUserManager()
+    objects = PortalUserManager()  # type: ignore[misc]
 
     REQUIRED_FIELDS = ["email"]
 

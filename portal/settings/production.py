@@ -1,8 +1,9 @@
 """Production settings: fail closed.
 
 No default secret key, DEBUG off, allowed hosts required, PostgreSQL and Redis required,
-HTTPS assumed behind a TLS-terminating proxy. ``manage.py check --deploy`` passes when
-real values are given (``tests/portal/test_settings.py`` proves it).
+HTTPS assumed behind a TLS-terminating proxy. An empty variable counts as a missing one.
+``manage.py check --deploy`` passes when real values are given
+(``tests/portal/test_settings.py`` proves it).
 """
 
 from django.core.exceptions import ImproperlyConfigured
@@ -10,20 +11,31 @@ from django.core.exceptions import ImproperlyConfigured
 from .base import *  # noqa: F403
 from .base import DATABASES, env
 
+
+def _required(name: str) -> str:
+    value = env.str(name, default="").strip()
+    if not value:
+        raise ImproperlyConfigured(
+            f"Set the {name} environment variable (see docs/configuration.md)."
+        )
+    return value
+
+
 DEBUG = False
-SECRET_KEY = env.str("DJANGO_SECRET_KEY")  # no default: refuses to start without one
+SECRET_KEY = _required("DJANGO_SECRET_KEY")
 if len(SECRET_KEY) < 50:
     raise ImproperlyConfigured("DJANGO_SECRET_KEY must be at least 50 characters long.")
-ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS")  # no default
+ALLOWED_HOSTS = [host for host in env.list("DJANGO_ALLOWED_HOSTS", default=[]) if host]
 if not ALLOWED_HOSTS:
     raise ImproperlyConfigured("DJANGO_ALLOWED_HOSTS must name at least one host.")
 
+_required("DATABASE_URL")
 if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
     raise ImproperlyConfigured(
         "Production runs on PostgreSQL: set DATABASE_URL to a postgres:// URL."
     )
-CACHES = {"default": env.cache_url("CACHE_URL")}  # no default: Redis in production
-CELERY_BROKER_URL = env.str("CELERY_BROKER_URL")  # no default: workers need a broker
+CACHES = {"default": env.cache_url_config(_required("CACHE_URL"))}  # Redis in production
+CELERY_BROKER_URL = _required("CELERY_BROKER_URL")  # workers need a broker
 CELERY_TASK_ALWAYS_EAGER = False
 
 PORTAL_TWO_FACTOR_REQUIRED = True
@@ -34,6 +46,9 @@ SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 SECURE_HSTS_SECONDS = env.int("DJANGO_SECURE_HSTS_SECONDS", default=60 * 60 * 24 * 365)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_HSTS_PRELOAD = env.bool("DJANGO_SECURE_HSTS_PRELOAD", default=False)
+# Preloading HSTS binds every subdomain for years: a decision for the domain's owner, not
+# a default. Django's deploy check warns about it (security.W021) until it is made.
+SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]
 SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
 LANGUAGE_COOKIE_SECURE = True

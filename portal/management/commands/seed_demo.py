@@ -270,18 +270,22 @@ class Command(BaseCommand):
         out.write(self.style.SUCCESS("Demo accounts"))
         out.write(f"Password for every account: {password}  ({source})")
         out.write("")
-        out.write(f"{'user name':<20} {'role':<32} {'where':<20} second factor")
-        out.write(f"{'-' * 20} {'-' * 32} {'-' * 20} {'-' * 40}")
+        out.write(f"{'user name':<20} {'role':<30} {'where':<34} second factor")
+        out.write(f"{'-' * 20} {'-' * 30} {'-' * 34} {'-' * 40}")
         for username, _full_name, _org, role, region_code in ACCOUNTS:
             spec = ROLE_SPECS[role]
-            where = region_code or (
-                users[username].organization.name_en[:20] if users[username].organization else ""
-            )
+            organization = users[username].organization
+            if region_code:
+                where = f"{Region.objects.get(code=region_code).name_en} ({region_code})"
+            elif spec.scope == "organization" and organization is not None:
+                where = organization.name_en.removesuffix(" (demo)")
+            else:
+                where = "nationwide"
             if spec.requires_second_factor and settings.PORTAL_TWO_FACTOR_REQUIRED:
                 factor = f"code: manage.py totp_code {username}"
             else:
                 factor = "-"
-            out.write(f"{username:<20} {spec.role.label!s:<32} {where:<20} {factor}")
+            out.write(f"{username:<20} {spec.role.label!s:<30} {where[:34]:<34} {factor}")
         out.write("")
         if settings.PORTAL_TWO_FACTOR_REQUIRED:
             out.write(
