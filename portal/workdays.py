@@ -18,10 +18,9 @@ Functions take dates; an aware datetime is converted to its date in China Standa
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from dataclasses import dataclass
 from enum import StrEnum
-
-import logging
 
 import chinese_calendar
 from django.core.cache import cache
