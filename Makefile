@@ -6,15 +6,18 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 PORT ?= 8000
 
-.PHONY: help venv run test lint format typecheck messages check-migrations clean
+.PHONY: help venv run test lint format typecheck messages check-migrations bench clean
 
 help:
 	@echo "make run      set up, migrate, load demo data, serve on 127.0.0.1:$(PORT)"
 	@echo "make test     set up and run the whole test suite"
 	@echo "make lint     ruff lint and format check"
 	@echo "make format   apply ruff formatting and safe fixes"
-	@echo "make typecheck  mypy over the services, selectors and workflow"
+	@echo "make typecheck  mypy over the apps (strict on the kernel's engines and services)"
 	@echo "make messages regenerate and compile translations (needs gettext)"
+	@echo "make check-migrations  fail if a model change has no migration"
+	@echo "make bench    HTTP throughput on gunicorn + PostgreSQL + Redis (needs wrk)"
+	@echo "make clean    remove .venv and collected static files"
 
 # (Re)install when pyproject.toml changes. Refuses a Python older than 3.11 with a message.
 $(STAMP): pyproject.toml
@@ -52,6 +55,9 @@ check-migrations: venv
 messages: venv
 	$(BIN)/python manage.py makemessages --locale zh_Hans --locale en --ignore '.venv/*' --ignore 'var/*' --ignore 'tests/*' --no-obsolete
 	$(BIN)/python manage.py compilemessages --ignore '.venv/*'
+
+bench: venv
+	$(BIN)/python benchmarks/http_throughput.py
 
 clean:
 	rm -rf $(VENV) var/static

@@ -13,9 +13,8 @@ user may not see it, so that the two cannot be told apart.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
-from django.contrib.auth.models import AnonymousUser
+from django.contrib.auth.models import AnonymousUser, Permission
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
@@ -49,8 +48,9 @@ def role_names(user: AnyUser) -> frozenset[str]:
 
 
 def forget_cached_roles(user: AnyUser) -> None:
-    if hasattr(user, "_portal_role_names"):
-        del user._portal_role_names  # type: ignore[union-attr]
+    """Drop what this request remembered of the user's roles and scopes."""
+    for attribute in ("_portal_role_names", "_portal_region_ids"):
+        user.__dict__.pop(attribute, None)
 
 
 def has_role(user: AnyUser, role: Role | str) -> bool:
@@ -66,37 +66,58 @@ def requires_second_factor(user: AnyUser) -> bool:
     return bool(user.is_superuser or (role_names(user) & SECOND_FACTOR_ROLES))
 
 
-def _granted_region_ids(user: User, codename: str) -> QuerySet[Any, Any]:
-    return RegionUserObjectPermission.objects.filter(
-        user=user,
-        permission__content_type__app_label="portal",
-        permission__codename=codename,
-    ).values("content_object_id")
+def region_ids_for(user: AnyUser, *codenames: str) -> frozenset[int]:
+    """Primary keys of the regions where the user holds any of ``codenames``, with the
+    divisions below them. One small query, remembered on the user object for the request,
+    so that scoped lists filter on a short ``IN`` list instead of nested subqueries."""
+    if not _signed_in(user) or not codenames:
+        return frozenset()
+    memo: dict[tuple[str, ...], frozenset[int]] = user.__dict__.setdefault("_portal_region_ids", {})
+    key = tuple(sorted(set(codenames)))
+    if key not in memo:
+        granted = RegionUserObjectPermission.objects.filter(
+            user=user,  # type: ignore[misc]
+            permission__content_type__app_label="portal",
+            permission__codename__in=key,
+        ).values("content_object_id")
+        memo[key] = frozenset(
+            Region.objects.filter(
+                Q(pk__in=granted) | Q(parent_id__in=granted) | Q(parent__parent_id__in=granted)
+            ).values_list("pk", flat=True)
+        )
+    return memo[key]
 
 
 def regions_for(user: AnyUser, codename: str) -> QuerySet[Region]:
     """Regions in which the user holds ``codename``, with the divisions below them."""
-    if not _signed_in(user):
+    ids = region_ids_for(user, codename)
+    if not ids:
         return Region.objects.none()
-    granted = _granted_region_ids(user, codename)  # type: ignore[arg-type]
-    return Region.objects.filter(
-        Q(pk__in=granted) | Q(parent_id__in=granted) | Q(parent__parent_id__in=granted)
-    )
+    return Region.objects.filter(pk__in=ids)
 
 
 def has_region_permission(user: AnyUser, codename: str, region: Region | int | None) -> bool:
     """Whether the user holds ``codename`` in the region (a Region or its primary key)."""
-    if region is None or not _signed_in(user):
+    if region is None:
         return False
     pk = region.pk if isinstance(region, Region) else region
-    return regions_for(user, codename).filter(pk=pk).exists()
+    return pk in region_ids_for(user, codename)
 
 
 def has_national_permission(user: AnyUser, permission: str) -> bool:
-    """A permission held nationally through a role group (``app_label.codename``)."""
+    """A permission held nationally through a role group (``app_label.codename``).
+
+    Read from the groups directly: ``user.has_perm`` is always true for superusers, and
+    being able to run the site is not being a ministry reviewer.
+    """
     if not _signed_in(user):
         return False
-    return user.has_perm(permission)
+    app_label, codename = permission.split(".", 1)
+    return Permission.objects.filter(
+        group__user=user,
+        content_type__app_label=app_label,
+        codename=codename,
+    ).exists()
 
 
 def organizations_for(user: AnyUser, codename: str) -> QuerySet[Organization]:

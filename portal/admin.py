@@ -41,30 +41,34 @@ admin.site.index_title = _("Reference data and records")
 
 
 class AuditedAdmin(admin.ModelAdmin):
-    """Every add, change and delete made in the admin goes into the audit log."""
+    """Every add, change and delete made in the admin goes into the audit log.
 
-    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
-        super().save_model(request, obj, form, change)
+    Django's own admin history hooks are the one place every admin write passes through
+    (including password changes and bulk deletions); each also writes an audit event, in
+    the admin's transaction.
+    """
+
+    def _audit(self, request: HttpRequest, action: str, obj: Any, message: Any = "") -> None:
         audit_record(
             actor=request.user,  # type: ignore[arg-type]
-            action="admin.change" if change else "admin.add",
+            action=action,
             target=obj,
-            data={"fields": sorted(form.changed_data)},
+            data={"change": message} if message else {},
             request=request,
         )
 
-    def delete_model(self, request: HttpRequest, obj: Any) -> None:
-        audit_record(
-            actor=request.user,  # type: ignore[arg-type]
-            action="admin.delete",
-            target=obj,
-            request=request,
-        )
-        super().delete_model(request, obj)
+    def log_addition(self, request: HttpRequest, obj: Any, message: Any) -> Any:
+        self._audit(request, "admin.add", obj, message)
+        return super().log_addition(request, obj, message)
 
-    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
+    def log_change(self, request: HttpRequest, obj: Any, message: Any) -> Any:
+        self._audit(request, "admin.change", obj, message)
+        return super().log_change(request, obj, message)
+
+    def log_deletions(self, request: HttpRequest, queryset: QuerySet[Any]) -> Any:
         for obj in queryset:
-            self.delete_model(request, obj)
+            self._audit(request, "admin.delete", obj)
+        return super().log_deletions(request, queryset)
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -147,7 +151,10 @@ class OrganizationAdmin(AuditedAdmin):
 
 
 @admin.register(User)
-class UserAdmin(BaseUserAdmin):
+class UserAdmin(AuditedAdmin, BaseUserAdmin):
+    """Superusers edit accounts here (site admins only view them); every change is
+    audited. Roles are given on the portal's "Users and roles" page."""
+
     list_display = ["username", "full_name", "email", "organization", "is_active", "is_staff"]
     list_filter = ["is_active", "is_staff", "groups", "organization__kind"]
     search_fields = ["username", "full_name", "email", "organization__name_zh"]
@@ -296,6 +303,17 @@ class HolidayYearAdmin(admin.ModelAdmin):
             holiday_year=form.instance,
             request=request,
         )
+
+    def delete_model(self, request: HttpRequest, obj: HolidayYear) -> None:
+        services.holiday_year_delete(
+            actor=request.user,  # type: ignore[arg-type]
+            holiday_year=obj,
+            request=request,
+        )
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[HolidayYear]) -> None:
+        for obj in queryset:
+            self.delete_model(request, obj)
 
     def changelist_view(self, request: HttpRequest, extra_context: dict[str, Any] | None = None):  # type: ignore[no-untyped-def]
         for year in workdays.coverage(timezone.localdate()):

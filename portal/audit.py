@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import ipaddress
 import json
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models, transaction
 from django.db.models import F
@@ -69,15 +71,40 @@ def event_hash(
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
-def client_ip(request: HttpRequest | None) -> str | None:
-    """The client address as the server saw it.
+def _trusted(address: str, networks: list[ipaddress.IPv4Network | ipaddress.IPv6Network]) -> bool:
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    return any(ip in network for network in networks)
 
-    Behind a proxy, the proxy must overwrite REMOTE_ADDR (gunicorn's ``--forwarded-allow-ips``);
-    we never trust a client-supplied X-Forwarded-For here.
+
+def client_ip(request: HttpRequest | None) -> str | None:
+    """The address of the person, for the audit log and sign-in throttling.
+
+    Without configured proxies it is the connection's address (REMOTE_ADDR). When the
+    connection comes from one of ``PORTAL_TRUSTED_PROXIES``, X-Forwarded-For is read from
+    the right, skipping trusted proxies; the first untrusted address is the client's.
+    Addresses a client wrote into the header itself lie further left and are never used.
     """
     if request is None:
         return None
-    return request.META.get("REMOTE_ADDR") or None
+    remote = request.META.get("REMOTE_ADDR") or None
+    networks = settings.PORTAL_TRUSTED_PROXY_NETWORKS
+    if not remote or not networks or not _trusted(remote, networks):
+        return remote
+    forwarded = [
+        part.strip()
+        for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")
+        if part.strip()
+    ]
+    for address in reversed(forwarded):
+        if not _trusted(address, networks):
+            try:
+                return str(ipaddress.ip_address(address))
+            except ValueError:
+                return remote  # a malformed header: fall back to what we know
+    return remote
 
 
 def audit_record(

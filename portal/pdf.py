@@ -10,7 +10,7 @@ Lazy import
     starting the whole portal, works on a machine without Pango (a web node that never
     prints, a developer laptop, the migration job). Only rendering a PDF needs the system
     libraries, and then :class:`PdfUnavailable` says which Debian packages to install.
-    :func:`pdf_engine_status` reports the same for ``/healthz`` and the admin.
+    :func:`pdf_engine_status` reports the same for ``/healthz``.
 
 Font choice
     Every document is set in ``settings.PORTAL_PDF_FONT_FAMILY`` (default
@@ -328,7 +328,7 @@ def _active_subsetter() -> str:
 
 @functools.lru_cache(maxsize=1)
 def pdf_engine_status() -> PdfEngineStatus:
-    """Whether PDFs can be made here, with what, and why not (for /healthz and the admin).
+    """Whether PDFs can be made here, with what, and why not (for /healthz).
 
     Cached for the life of the process: the system libraries do not change under it. Tests
     that change the answer call ``pdf_engine_status.cache_clear()``.

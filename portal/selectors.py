@@ -10,7 +10,7 @@ from portal.access import (
     AnyUser,
     RoleAssignment,
     has_role,
-    regions_for,
+    region_ids_for,
     role_assignments,
 )
 from portal.models import AuditEvent, Organization, Region, User
@@ -32,12 +32,7 @@ def regions_list() -> QuerySet[Region]:
 
 def visible_regions(user: AnyUser) -> QuerySet[Region]:
     """Regions where the user holds any regional permission."""
-    if not user.is_authenticated:
-        return Region.objects.none()
-    query = Q()
-    for codename in REGIONAL_VIEW_PERMISSIONS:
-        query |= Q(pk__in=regions_for(user, codename).values("pk"))
-    return Region.objects.filter(query)
+    return Region.objects.filter(pk__in=region_ids_for(user, *REGIONAL_VIEW_PERMISSIONS))
 
 
 def _national_viewer(user: AnyUser) -> bool:
@@ -59,8 +54,8 @@ def organizations_visible(user: AnyUser) -> QuerySet[Organization]:
         return base.none()
     if _national_viewer(user):
         return base.all()
-    regions = visible_regions(user)
-    return base.filter(Q(region__in=regions) | Q(pk=user.organization_id))
+    region_ids = region_ids_for(user, *REGIONAL_VIEW_PERMISSIONS)
+    return base.filter(Q(region_id__in=region_ids) | Q(pk=user.organization_id))
 
 
 def organizations_search(user: AnyUser, *, q: str = "", kind: str = "") -> QuerySet[Organization]:

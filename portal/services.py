@@ -566,6 +566,18 @@ def organization_member_remove(
 # --- Second factor --------------------------------------------------------------------------
 
 
+def totp_enrolment_secret(*, actor: User) -> bytes:
+    """The secret to show on the enrolment page: the pending one, or a new one when there
+    is none or it can no longer be read (the server's key changed meanwhile)."""
+    device = TOTPDevice.objects.filter(user=actor, confirmed_at__isnull=True).first()
+    if device is not None:
+        try:
+            return second_factor.decrypt_secret(device.encrypted_secret)
+        except ValueError:
+            pass
+    return totp_enrol_start(actor=actor)
+
+
 def totp_enrol_start(*, actor: User) -> bytes:
     """Start (or restart) enrolment; returns the new secret to show once."""
     secret = second_factor.new_secret()
@@ -609,11 +621,18 @@ def totp_verify(
         device = TOTPDevice.objects.select_for_update().filter(user=actor).first()
         if device is None or (device.is_confirmed == confirm):
             return False
-        step = second_factor.matching_step(
-            second_factor.decrypt_secret(device.encrypted_secret),
-            code,
-            after_step=device.last_used_step,
-        )
+        try:
+            secret = second_factor.decrypt_secret(device.encrypted_secret)
+        except ValueError:
+            raise ServiceError(
+                gettext(
+                    "Your authenticator can no longer be read because the server's key was "
+                    "changed. Ask a site administrator to reset it, then enrol again."
+                ),
+                code="second_factor_unreadable",
+                status=409,
+            ) from None
+        step = second_factor.matching_step(secret, code, after_step=device.last_used_step)
         if step is None:
             audit_record(
                 actor=actor, action="auth.second_factor_failed", target=actor, request=request
@@ -684,11 +703,29 @@ def holiday_year_recorded(
     transaction.on_commit(workdays.invalidate)
 
 
+def holiday_year_delete(
+    *, actor: User | None, holiday_year: HolidayYear, request: HttpRequest | None = None
+) -> None:
+    """Remove an entered year: its deadlines fall back to the package or to weekdays."""
+    with transaction.atomic():
+        audit_record(
+            actor=actor,
+            actor_repr=SYSTEM,
+            action="calendar.year_deleted",
+            target=holiday_year,
+            data={"year": holiday_year.year},
+            request=request,
+        )
+        holiday_year.delete()
+        transaction.on_commit(workdays.invalidate)
+
+
 __all__ = [
     "ROLE_SPECS",
     "PermissionDeniedError",
     "ServiceError",
     "ensure_role_group",
+    "holiday_year_delete",
     "holiday_year_recorded",
     "organization_create",
     "organization_member_invite",

@@ -18,7 +18,6 @@ from django.contrib.auth import get_user_model, login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse, reverse_lazy
@@ -49,6 +48,7 @@ from portal.forms import (
 )
 from portal.middleware import VERIFIED_KEY
 from portal.models import Organization, Region, TOTPDevice, User
+from portal.pagination import page_of
 from portal.roles import ROLE_SPECS, Role, Scope
 from portal.services import ServiceError
 
@@ -180,10 +180,7 @@ def two_factor_enrol(request: HttpRequest) -> HttpResponse:
     device = TOTPDevice.objects.filter(user=user).first()
     if device is not None and device.is_confirmed:
         return redirect("portal:two_factor_verify")
-    if device is None:
-        secret = services.totp_enrol_start(actor=user)
-    else:
-        secret = second_factor.decrypt_secret(device.encrypted_secret)
+    secret = services.totp_enrolment_secret(actor=user)
     form = OneTimeCodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -407,7 +404,7 @@ def organizations(request: HttpRequest) -> HttpResponse:
     qs = selectors.organizations_search(
         request.user, q=filters.get("q", ""), kind=filters.get("kind", "")
     )
-    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = page_of(qs, request.GET.get("page"), PAGE_SIZE)
     return render(request, "portal/organizations.html", {"form": form, "page": page})
 
 
@@ -426,7 +423,7 @@ def staff_users(request: HttpRequest) -> HttpResponse:
     form = UserSearchForm(request.GET or None)
     filters = form.cleaned_data if form.is_valid() else {}
     qs = selectors.users_search(q=filters.get("q", ""), role=filters.get("role", ""))
-    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = page_of(qs, request.GET.get("page"), PAGE_SIZE)
     return render(request, "portal/staff_users.html", {"form": form, "page": page})
 
 

@@ -9,9 +9,11 @@ production default. This module never holds a secret: the embedded default
 
 from __future__ import annotations
 
+import ipaddress
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from csp.constants import NONE, SELF
 from django.utils.translation import gettext_lazy as _
 
@@ -142,6 +144,16 @@ ANONYMOUS_USER_NAME = None
 GUARDIAN_RENDER_403 = False
 GUARDIAN_RAISE_403 = False
 
+# The TLS proxies in front of the portal (IP addresses or networks, comma-separated). When a
+# request comes from one of them, the client's address is read from X-Forwarded-For; from
+# anyone else, that header is ignored. Empty: the connection's own address is used.
+PORTAL_TRUSTED_PROXIES: list[str] = env.list("PORTAL_TRUSTED_PROXIES", default=[])
+PORTAL_TRUSTED_PROXY_NETWORKS = [
+    ipaddress.ip_network(entry.strip(), strict=False)
+    for entry in PORTAL_TRUSTED_PROXIES
+    if entry.strip()
+]
+
 # --- Internationalisation ---------------------------------------------------------------
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [
@@ -226,10 +238,15 @@ REST_FRAMEWORK = {
         "anon": env.str("API_THROTTLE_ANON", default="60/minute"),
         "user": env.str("API_THROTTLE_USER", default="600/minute"),
     },
-    "DEFAULT_THROTTLE_CLASSES": [
-        "rest_framework.throttling.AnonRateThrottle",
-        "rest_framework.throttling.UserRateThrottle",
-    ],
+    # Turned off only where a gateway in front of the portal throttles instead.
+    "DEFAULT_THROTTLE_CLASSES": (
+        [
+            "rest_framework.throttling.AnonRateThrottle",
+            "rest_framework.throttling.UserRateThrottle",
+        ]
+        if env.bool("API_THROTTLE_ENABLED", default=True)
+        else []
+    ),
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Foreigner's Work Permit Portal API",
@@ -264,12 +281,12 @@ CELERY_BEAT_SCHEDULE = {
     # Hash chain of the audit log verified every night; a break is logged as an error.
     "audit-verify-chain": {
         "task": "portal.tasks.audit_verify_chain",
-        "schedule": 24 * 60 * 60,
+        "schedule": crontab(hour=2, minute=30),
     },
     # Warn site admins when next year's official holidays have not been entered.
     "calendar-coverage-check": {
         "task": "portal.tasks.calendar_coverage_check",
-        "schedule": 24 * 60 * 60,
+        "schedule": crontab(hour=8, minute=0),
     },
 }
 

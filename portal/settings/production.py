@@ -25,6 +25,9 @@ DEBUG = False
 SECRET_KEY = _required("DJANGO_SECRET_KEY")
 if len(SECRET_KEY) < 50:
     raise ImproperlyConfigured("DJANGO_SECRET_KEY must be at least 50 characters long.")
+# Former keys, while sessions, reset links and second-factor secrets made with them are
+# still in use (docs/deployment.md: rotating the key).
+SECRET_KEY_FALLBACKS = env.list("DJANGO_SECRET_KEY_FALLBACKS", default=[])
 ALLOWED_HOSTS = [host for host in env.list("DJANGO_ALLOWED_HOSTS", default=[]) if host]
 if not ALLOWED_HOSTS:
     raise ImproperlyConfigured("DJANGO_ALLOWED_HOSTS must name at least one host.")
@@ -36,6 +39,9 @@ if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
     )
 CACHES = {"default": env.cache_url_config(_required("CACHE_URL"))}  # Redis in production
 CELERY_BROKER_URL = _required("CELERY_BROKER_URL")  # workers need a broker
+# Invitations and password resets go by e-mail: a console backend would lose them.
+EMAIL_CONFIG = env.email_url_config(_required("EMAIL_URL"))
+vars().update(EMAIL_CONFIG)
 CELERY_TASK_ALWAYS_EAGER = False
 
 PORTAL_TWO_FACTOR_REQUIRED = True

@@ -982,3 +982,38 @@ def test_wrong_codes_are_limited_per_account_across_password_steps(
     assert response["Location"] == LOGIN
     assert client.get(DASHBOARD)["Location"].startswith(LOGIN)
     assert AuditEvent.objects.filter(action="auth.login", actor=officer).count() == 0
+
+
+def test_second_factor_survives_a_key_rotation_with_fallbacks(
+    client: Client, roles: RoleHelper, settings: Any
+) -> None:
+    officer = roles.user(Role.ACCEPTANCE_OFFICER, region_code="310000")
+    secret = confirmed_device(officer)
+    old_key = settings.SECRET_KEY
+    settings.SECRET_KEY = "a-new-key-after-rotation-0123456789abcdefghijklmnopqrstuvwxyz"
+    settings.SECRET_KEY_FALLBACKS = [old_key]
+    client.post(LOGIN, {"username": officer.username, "password": TEST_PASSWORD})
+    response = client.post(VERIFY, {"code": current_code(secret)})
+    assert response.status_code == 302
+    assert response["Location"] == DASHBOARD
+
+
+def test_an_unreadable_second_factor_is_explained_not_a_500(
+    client: Client, roles: RoleHelper, settings: Any
+) -> None:
+    officer = roles.user(Role.ACCEPTANCE_OFFICER, region_code="310000")
+    secret = confirmed_device(officer)
+    settings.SECRET_KEY = "a-new-key-without-fallback-0123456789abcdefghijklmnopqrstuvwxyz"
+    settings.SECRET_KEY_FALLBACKS = []
+    client.post(LOGIN, {"username": officer.username, "password": TEST_PASSWORD})
+    before = last_seq()
+    response = client.post(VERIFY, {"code": current_code(secret)}, follow=True)
+    assert response.redirect_chain == [(LOGIN, 302)]
+    with translation.override("zh-hans"):
+        expected = gettext(
+            "Your authenticator can no longer be read because the server's key was "
+            "changed. Ask a site administrator to reset it, then enrol again."
+        )
+    assert expected in page_text(response)
+    assert signed_in_user_id(client) is None
+    assert actions_since(before) == []

@@ -10,6 +10,7 @@ from django.http import Http404
 from portal import services
 from portal.access import (
     access_organization,
+    has_national_permission,
     has_region_permission,
     organizations_for,
     regions_for,
@@ -129,9 +130,14 @@ def test_superuser_gets_no_implicit_scope(roles):
 
 def test_ministry_reviewer_holds_review_nationally(roles):
     reviewer = roles.user(Role.MINISTRY_REVIEWER)
-    assert reviewer.has_perm("portal.review_filings") is True
+    assert has_national_permission(reviewer, "portal.review_filings") is True
     drafter = roles.user(Role.STANDARDS_DRAFTER, region_code="310000")
-    assert drafter.has_perm("portal.review_filings") is False
+    assert has_national_permission(drafter, "portal.review_filings") is False
+    # Running the site is not reviewing filings: a superuser holds it only through a role.
+    admin = roles.user(Role.SITE_ADMIN)
+    admin.is_superuser = True
+    admin.save()
+    assert has_national_permission(admin, "portal.review_filings") is False
 
 
 def test_site_admin_is_staff_with_view_only_on_users(roles):

@@ -35,8 +35,17 @@ PRODUCTION_ENV = {
     "DATABASE_URL": "postgres://u:p@127.0.0.1:1/x",
     "CACHE_URL": "redis://127.0.0.1:1/1",
     "CELERY_BROKER_URL": "redis://127.0.0.1:1/0",
+    "EMAIL_URL": "smtp+tls://portal:secret@mail.example.gov.cn:587",
 }
-CONTROLLED_PREFIXES = ("DJANGO_", "PORTAL_", "CELERY_", "DATABASE_", "CACHE_", "API_THROTTLE_")
+CONTROLLED_PREFIXES = (
+    "DJANGO_",
+    "PORTAL_",
+    "CELERY_",
+    "DATABASE_",
+    "CACHE_",
+    "API_THROTTLE_",
+    "EMAIL_",
+)
 
 # Imports a settings module and prints, as JSON, either the error or the values tested.
 PROBE = """
@@ -158,6 +167,7 @@ def missing(name: str) -> str:
         ({"DATABASE_URL": None}, missing("DATABASE_URL")),
         ({"CACHE_URL": None}, missing("CACHE_URL")),
         ({"CELERY_BROKER_URL": None}, missing("CELERY_BROKER_URL")),
+        ({"EMAIL_URL": None}, missing("EMAIL_URL")),
     ],
     ids=[
         "no-secret-key",
@@ -169,6 +179,7 @@ def missing(name: str) -> str:
         "no-database",
         "no-cache",
         "no-broker",
+        "no-email",
     ],
 )
 def test_production_refuses_to_start_without(
