@@ -263,8 +263,9 @@ def account(request: HttpRequest) -> HttpResponse:
     )
     if request.method == "POST" and form.is_valid():
         services.user_set_language(actor=user, language=form.cleaned_data["preferred_language"])
-        messages.success(request, _("Saved."))
         with override(user.preferred_language):
+            # Said in the language the next page is shown in.
+            messages.success(request, _("Saved."))
             target = reverse("portal:account")
         return _with_language(redirect(target), user)
     return render(

@@ -12,8 +12,8 @@ class TransitionRecord(models.Model):
     target_model = models.CharField(_("object type"), max_length=100)
     target_id = models.CharField(_("object id"), max_length=64)
     transition = models.CharField(_("transition"), max_length=64)
-    from_state = models.CharField(_("from"), max_length=32)
-    to_state = models.CharField(_("to"), max_length=32)
+    from_state = models.CharField(_("from state"), max_length=32)
+    to_state = models.CharField(_("to state"), max_length=32)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("actor"),

@@ -226,7 +226,7 @@ def test_database_refuses_changes_to_workflow_history(postgres_only, roles):
         TransitionRecord.objects.all().update(reason="rewritten")
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_concurrent_writers_never_fork_the_chain(postgres_only):
     region = Region.objects.get(code="310000")
     errors: list[Exception] = []

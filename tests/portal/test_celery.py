@@ -52,7 +52,7 @@ def test_beat_schedule_names_registered_tasks():
         assert entry["task"] in registered
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_real_worker_takes_tasks_from_the_broker(roles):
     """CI points CELERY_BROKER_URL at Redis: a task sent through it is executed by a
     worker, exactly as in production."""

@@ -25,7 +25,7 @@ def test_a_rolled_back_caller_gives_its_number_back():
     assert sequence_next("letters") == 2
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_concurrent_callers_never_share_a_number(postgres_only):
     results: list[int] = []
     lock = threading.Lock()

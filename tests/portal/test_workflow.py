@@ -285,7 +285,7 @@ def test_docs_workflows_file_matches_the_tables():
     )
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_two_concurrent_transitions_on_one_row_apply_exactly_once(postgres_only, roles):
     """Two officers submit the same dossier at the same moment: one wins, the other is
     refused because the row's state changed while it waited for the lock."""
