@@ -48,6 +48,7 @@ def environment() -> dict[str, str]:
             "CACHE_URL": os.environ.get("BENCH_CACHE_URL", "redis://127.0.0.1:6379/5"),
             "CELERY_BROKER_URL": os.environ.get("BENCH_BROKER_URL", "redis://127.0.0.1:6379/6"),
             "DJANGO_SECURE_SSL_REDIRECT": "false",
+            "EMAIL_URL": "consolemail://",
             "LOG_LEVEL": "WARNING",
             # One client address sends everything: measure the server, not the throttle.
             "API_THROTTLE_ENABLED": "false",

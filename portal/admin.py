@@ -282,9 +282,9 @@ class HolidayYearForm(forms.ModelForm):
 class HolidayYearAdmin(admin.ModelAdmin):
     """A newly announced year's holidays and adjusted working days.
 
-    Entering a year makes it the source for that year's deadlines (replacing the
-    chinese-calendar package's data for it). The list page says which years ahead still
-    fall back to Monday-Friday.
+    Entering a year marks it as officially announced; each date entered overrides that
+    day (over the chinese-calendar package's data where the package knows the year). The
+    list page says which years ahead still fall back to Monday-Friday.
     """
 
     form = HolidayYearForm

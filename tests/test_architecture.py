@@ -47,6 +47,7 @@ KERNEL_PUBLIC_MODULES = PUBLIC_MODULES | {
     "demo",
     "api",
     "countries",
+    "pagination",
 }
 PUBLIC: dict[str, frozenset[str]] = {
     **dict.fromkeys(APPS, PUBLIC_MODULES),
@@ -387,7 +388,8 @@ def test_imports_are_resolved(path: str, code: str, modules: list[str]) -> None:
             [
                 "credit/views.py:1: credit imports portal.second_factor, not a public module "
                 "of portal (access, api, audit, constants, countries, demo, identifiers, "
-                "models, navigation, pdf, roles, selectors, sequences, services, workdays, "
+                "models, navigation, pagination, pdf, roles, selectors, sequences, services, "
+                "workdays, "
                 "workflow)"
             ],
         ),
@@ -397,7 +399,8 @@ def test_imports_are_resolved(path: str, code: str, modules: list[str]) -> None:
             [
                 "credit/views.py:1: credit imports portal.views, not a public module of "
                 "portal (access, api, audit, constants, countries, demo, identifiers, "
-                "models, navigation, pdf, roles, selectors, sequences, services, workdays, "
+                "models, navigation, pagination, pdf, roles, selectors, sequences, services, "
+                "workdays, "
                 "workflow)"
             ],
         ),

@@ -4,20 +4,19 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('portal', '0002_regions_audit_head_triggers'),
+        ("portal", "0002_regions_audit_head_triggers"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='transitionrecord',
-            name='from_state',
-            field=models.CharField(max_length=32, verbose_name='from state'),
+            model_name="transitionrecord",
+            name="from_state",
+            field=models.CharField(max_length=32, verbose_name="from state"),
         ),
         migrations.AlterField(
-            model_name='transitionrecord',
-            name='to_state',
-            field=models.CharField(max_length=32, verbose_name='to state'),
+            model_name="transitionrecord",
+            name="to_state",
+            field=models.CharField(max_length=32, verbose_name="to state"),
         ),
     ]

@@ -91,7 +91,7 @@ TEMPLATES = [
 # Persistent connections with health checks: measured on the target hardware, reusing a
 # connection is worth about five times the throughput of a read endpoint.
 # An empty DATABASE_URL means "not set": the embedded SQLite database.
-DATABASE_URL = env.str("DATABASE_URL", default="") or f"sqlite:///{VAR_DIR / 'db.sqlite3'}"
+DATABASE_URL = env.str("DATABASE_URL", default="").strip() or f"sqlite:///{VAR_DIR / 'db.sqlite3'}"
 DATABASES = {"default": env.db_url_config(DATABASE_URL)}
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=600)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
@@ -107,8 +107,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache ----------------------------------------------------------------------------
+# Empty means "not set" here as everywhere: the in-process cache of the embedded default.
 CACHES = {
-    "default": env.cache_url("CACHE_URL", default="locmemcache://portal-default"),
+    "default": env.cache_url_config(
+        env.str("CACHE_URL", default="").strip() or "locmemcache://portal-default"
+    ),
 }
 
 # --- Identity ---------------------------------------------------------------------------
@@ -186,7 +189,7 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 
 # --- E-mail ----------------------------------------------------------------------------
-EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
+EMAIL_CONFIG = env.email_url_config(env.str("EMAIL_URL", default="").strip() or "consolemail://")
 vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env.str(
     "DEFAULT_FROM_EMAIL", default="Work Permit Portal <no-reply@localhost>"
