@@ -27,11 +27,11 @@ from portal.models import (
 )
 from portal.roles import ROLE_SPECS, SECOND_FACTOR_ROLES, Role, RoleSpec, Scope
 
-AnyUser = User | AnonymousUser
+AnyUser = User | AnonymousUser | None  # None: the system, which holds no scope
 
 
-def _signed_in(user: AnyUser) -> bool:
-    return bool(user.is_authenticated and user.is_active)
+def _signed_in(user: AnyUser | None) -> bool:
+    return bool(user is not None and user.is_authenticated and user.is_active)
 
 
 def role_names(user: AnyUser) -> frozenset[str]:

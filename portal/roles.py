@@ -28,6 +28,7 @@ class Role(models.TextChoices):
     MINISTRY_REVIEWER = "ministry_reviewer", _("Ministry reviewer")
     INSPECTOR = "inspector", _("Inspector")
     PARTNER_READER = "partner_reader", _("Partner agency reader")
+    STAKEHOLDER = "stakeholder", _("Consulted stakeholder")
     SITE_ADMIN = "site_admin", _("Site administrator")
 
 
@@ -62,6 +63,7 @@ SITE_ADMIN_MODEL_PERMISSIONS: tuple[str, ...] = (
     "portal.change_holidaydate",
     "portal.delete_holidaydate",
     "portal.view_sequence",
+    "portal.view_filingreminder",
     "authtoken.view_tokenproxy",
     "authtoken.add_tokenproxy",
     "authtoken.delete_tokenproxy",
@@ -160,6 +162,15 @@ ROLE_SPECS: dict[str, RoleSpec] = {
             object_permissions=("read_partner_data",),
             requires_second_factor=True,
             description=_("Reads the permit data a partner agency needs."),
+        ),
+        RoleSpec(
+            Role.STAKEHOLDER,
+            Scope.ORGANIZATION,
+            frozenset({K.INDUSTRY_ASSOCIATION, K.SERVICE_AGENCY}),
+            object_permissions=("respond_to_consultations",),
+            description=_(
+                "Comments for an industry association or agency on drafts it is consulted on."
+            ),
         ),
         RoleSpec(
             Role.SITE_ADMIN,

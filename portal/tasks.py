@@ -73,3 +73,22 @@ def calendar_coverage_check() -> list[int]:
                 [admin_user.email],
             )
     return missing
+
+
+@shared_task(
+    name="portal.tasks.filings_daily",
+    acks_late=True,
+    autoretry_for=(Exception,),
+    retry_backoff=True,
+    max_retries=3,
+)
+def filings_daily_task() -> dict[str, list[str]]:
+    """Supersession and lapse made durable, expiry reminders sent (idempotent)."""
+    from portal.filings import filings_daily
+
+    report = filings_daily()
+    return {
+        "superseded": report.superseded,
+        "lapsed": report.lapsed,
+        "reminders": report.reminders,
+    }

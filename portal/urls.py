@@ -100,6 +100,7 @@ urlpatterns = [
 
 urlpatterns += i18n_patterns(
     path("", include((portal_patterns, "portal"), namespace="portal")),
+    path("", include("catalogs.urls", namespace="catalogs")),
     prefix_default_language=True,
 )
 

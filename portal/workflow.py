@@ -67,7 +67,7 @@ class GuardFailed(WorkflowError):
 
 @dataclass(frozen=True)
 class TransitionContext:
-    actor: User
+    actor: User | None  # None: the system (a periodic task), for automatic transitions
     transition: Transition
     from_state: str
     reason: str
@@ -76,7 +76,7 @@ class TransitionContext:
     request: HttpRequest | None = None
 
 
-Permission = Callable[[User, Any], bool]
+Permission = Callable[[User | None, Any], bool]
 Guard = Callable[[Any, TransitionContext], None]
 # An effect changes the locked object before it is saved and returns the names of the
 # fields it changed (so that only those are written).
@@ -138,7 +138,7 @@ class Workflow(Generic[M]):
     def state_of(self, obj: M) -> str:
         return str(getattr(obj, self.state_field))
 
-    def available(self, obj: M, actor: User) -> list[Transition]:
+    def available(self, obj: M, actor: User | None) -> list[Transition]:
         """Transitions the actor may attempt on ``obj`` now (guards are not run)."""
         state = self.state_of(obj)
         return [
@@ -156,7 +156,7 @@ class Workflow(Generic[M]):
         obj: M | int | str,
         transition: str,
         *,
-        actor: User,
+        actor: User | None,
         reason: str = "",
         payload: Mapping[str, Any] | None = None,
         request: HttpRequest | None = None,
@@ -211,13 +211,14 @@ class Workflow(Generic[M]):
                 transition=t.name,
                 from_state=current,
                 to_state=t.target,
-                actor=actor if actor.is_authenticated else None,
+                actor=actor if actor is not None and actor.is_authenticated else None,
                 at=context.now,
                 reason=reason,
                 payload=context.payload,
             )
             audit_record(
                 actor=actor,
+                actor_repr="system",
                 action=f"{self.name}.{t.name}",
                 target=locked,
                 data={
@@ -246,6 +247,11 @@ class Workflow(Generic[M]):
 
 
 REGISTRY: dict[str, Workflow[Any]] = {}
+
+
+def system_only(actor: User | None, obj: Any) -> bool:
+    """Permission of automatic transitions: only the system (``actor=None``) makes them."""
+    return actor is None
 
 
 def history(obj: models.Model) -> models.QuerySet[TransitionRecord]:

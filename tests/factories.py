@@ -50,6 +50,12 @@ class OrganizationFactory(DjangoModelFactory):
         )
         agency = factory.Trait(kind=Organization.Kind.SERVICE_AGENCY)
         partner = factory.Trait(kind=Organization.Kind.PARTNER_AGENCY, uscc=None)
+        association = factory.Trait(
+            kind=Organization.Kind.INDUSTRY_ASSOCIATION,
+            uscc=None,
+            name_zh=factory.Sequence(lambda n: f"测试行业协会{n}"),
+            name_en=factory.Sequence(lambda n: f"Test Industry Association {n}"),
+        )
 
 
 class UserFactory(DjangoModelFactory):
@@ -75,6 +81,7 @@ ORGANIZATION_TRAITS: dict[str, dict[str, bool]] = {
     Role.PARTNER_READER: {"partner": True},
     Role.MINISTRY_REVIEWER: {"ministry": True},
     Role.SITE_ADMIN: {"ministry": True},
+    Role.STAKEHOLDER: {"association": True},
 }
 
 

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.urls import include, path
 from rest_framework.routers import SimpleRouter
 
@@ -12,4 +13,6 @@ urlpatterns = [
     path("", APIRootView.as_view(), name="root"),
     path("me/", MeView.as_view(), name="me"),
     path("", include(router.urls)),
+    # Each app's endpoints, by dotted path (the kernel imports no app).
+    *(path("", include(urlconf)) for urlconf in settings.PORTAL_API_URLCONFS),
 ]

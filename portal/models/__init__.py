@@ -7,6 +7,7 @@ with foreign keys; nothing here points at a domain app.
 
 from .audit import AuditChainHead, AuditEvent
 from .calendar import HolidayDate, HolidayYear
+from .filing import FilingReminder
 from .grants import (
     OrganizationGroupObjectPermission,
     OrganizationUserObjectPermission,
@@ -21,6 +22,7 @@ from .workflow import TransitionRecord
 __all__ = [
     "AuditChainHead",
     "AuditEvent",
+    "FilingReminder",
     "Foreigner",
     "HolidayDate",
     "HolidayYear",

@@ -178,6 +178,10 @@ class Organization(models.Model):
         permissions = [
             ("act_for_organization", _("Can act for the organization")),
             ("manage_organization_users", _("Can manage the organization's users")),
+            (
+                "respond_to_consultations",
+                _("Can comment on drafts the organization is consulted on"),
+            ),
         ]
 
     def __str__(self) -> str:

@@ -251,6 +251,8 @@ REST_FRAMEWORK = {
         else []
     ),
 }
+# The apps' API endpoints, mounted under /api/v1/ beside the kernel's.
+PORTAL_API_URLCONFS = ["catalogs.api_urls"]
 SPECTACULAR_SETTINGS = {
     "TITLE": "Foreigner's Work Permit Portal API",
     "DESCRIPTION": (
@@ -285,6 +287,12 @@ CELERY_BEAT_SCHEDULE = {
     "audit-verify-chain": {
         "task": "portal.tasks.audit_verify_chain",
         "schedule": crontab(hour=2, minute=30),
+    },
+    # Standards and catalogs past their validity lapse, superseded ones are marked, and
+    # drafters are reminded 90 and 30 days before and at expiry.
+    "filings-daily": {
+        "task": "portal.tasks.filings_daily",
+        "schedule": crontab(hour=0, minute=15),
     },
     # Warn site admins when next year's official holidays have not been entered.
     "calendar-coverage-check": {

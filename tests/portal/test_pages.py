@@ -383,6 +383,8 @@ DASHBOARD_QUERIES = {
     Role.PARTNER_READER: OFFICER_DASHBOARD_QUERIES,
     Role.MINISTRY_REVIEWER: 8,
     Role.SITE_ADMIN: 9,
+    # Consulted stakeholders (7): the queries every role makes.
+    Role.STAKEHOLDER: 7,
 }
 
 

@@ -1,0 +1,78 @@
+"""What the catalogs app adds to the kernel's registries: its filing kind (the shared
+lifecycle), menu entries, API endpoints and demo data."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from portal import demo, navigation
+from portal.api import root as api_root
+from portal.filings import register_filing_kind
+from portal.navigation import PUBLIC, NavItem
+from portal.roles import Role
+
+WORKFLOW_NAME = "catalogs.guidance_catalog"
+
+
+def content_problems(catalog: Any) -> list[str]:
+    if not catalog.entries.exists():
+        return [gettext("The catalog lists no occupation yet.")]
+    return []
+
+
+def comment_fields(entry: Any) -> dict[str, Any]:
+    return {"entry": entry, "occupation_code": entry.occupation.code}
+
+
+def register() -> None:
+    from .models import GuidanceCatalog
+
+    register_filing_kind(
+        GuidanceCatalog,
+        workflow_name=WORKFLOW_NAME,
+        label=_("Guidance Catalog"),
+        content_problems=content_problems,
+        comment_fields=comment_fields,
+    )
+    navigation.register(
+        NavItem("occupations", _("Occupations"), "catalogs:occupations", PUBLIC, order=20)
+    )
+    navigation.register(
+        NavItem("catalogs", _("Guidance Catalogs"), "catalogs:catalogs", PUBLIC, order=21)
+    )
+    navigation.register(
+        NavItem(
+            "catalog_drafting",
+            _("Drafting"),
+            "catalogs:drafting",
+            frozenset({Role.STANDARDS_DRAFTER.value}),
+            order=30,
+        )
+    )
+    navigation.register(
+        NavItem(
+            "catalog_review",
+            _("Filings to review"),
+            "catalogs:review",
+            frozenset({Role.MINISTRY_REVIEWER.value}),
+            order=31,
+        )
+    )
+    navigation.register(
+        NavItem(
+            "consultations",
+            _("Consultations"),
+            "catalogs:consultations",
+            frozenset({Role.STAKEHOLDER.value}),
+            order=32,
+        )
+    )
+    api_root.register("occupations", "api:occupation-list")
+    api_root.register("catalogs", "api:catalog-list")
+
+    from . import demo_data
+
+    demo.register("Guidance Catalogs", demo_data.load)

@@ -1,0 +1,711 @@
+"""The filing lifecycle: how a provincial standard or catalog is drafted, consulted on,
+filed with MOHRSS, reviewed, published, superseded, and lapses.
+
+```
+draft -> consultation (optional) -> submitted -> under_review -> approved -> published
+                                                  `-> returned -> draft
+published -> superseded (a newer version takes effect) | lapsed (validity ended)
+approved | published -> withdrawn
+```
+
+Rules enforced here (every transition goes through the workflow engine and the audit log):
+
+* only drafters of the province (``draft_filings`` on its Region, held only by
+  provincial-level authorities) create, edit, consult on, file, publish and withdraw;
+  only ministry reviewers (``portal.review_filings``) start reviews, approve and return;
+* validity is 3 to 5 years, checked when filed;
+* every consultation comment is answered before the filing is filed;
+* publishing a version supersedes the one in force from the new version's effective date,
+  and two published versions of one province never overlap in time: checked under a lock
+  on the province here, and on PostgreSQL by an exclusion constraint as well;
+* a published filing past its validity reads as lapsed at once (``FilingBase.status_on``);
+  the daily task makes it durable, audits it and reminds the drafters 90 and 30 days before
+  and at expiry.
+
+Apps register their concrete filing models with ``register_filing_kind``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
+from django.db import IntegrityError, migrations, models, transaction
+from django.http import HttpRequest
+from django.utils import timezone, translation
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from portal.access import has_national_permission, has_region_permission, has_role
+from portal.audit import audit_record
+from portal.models import (
+    FilingReminder,
+    Organization,
+    OrganizationUserObjectPermission,
+    Region,
+    RegionUserObjectPermission,
+    User,
+)
+from portal.models.filing import (
+    PUBLISHED_STATES,
+    ConsultationCommentBase,
+    FilingBase,
+    FilingState,
+)
+from portal.roles import Role
+from portal.workflow import (
+    GuardFailed,
+    Transition,
+    TransitionContext,
+    TransitionPermissionDenied,
+    Workflow,
+    system_only,
+)
+
+S = FilingState
+
+# The 2025 notice: a regional standard or catalog is valid for 3 to 5 years.
+VALIDITY_MIN_YEARS = 3
+VALIDITY_MAX_YEARS = 5
+# Reminders to the drafters before expiry, in days (0: on the day after the last day).
+REMINDER_DAYS = (90, 30, 0)
+# Organizations that may be consulted on a draft.
+STAKEHOLDER_KINDS = (
+    Organization.Kind.INDUSTRY_ASSOCIATION,
+    Organization.Kind.SERVICE_AGENCY,
+)
+
+
+# --- Dates -------------------------------------------------------------------------------------
+
+
+def add_years(day: dt.date, years: int) -> dt.date:
+    """The same day ``years`` later; 29 February becomes 28 February in common years."""
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:
+        return day.replace(year=day.year + years, day=28)
+
+
+def validity_problems(effective_from: dt.date | None, expires_on: dt.date | None) -> list[str]:
+    """Why a validity period is not acceptable (empty when it is)."""
+    if effective_from is None or expires_on is None:
+        return [gettext("Set the effective date and the last day of validity.")]
+    shortest = add_years(effective_from, VALIDITY_MIN_YEARS) - dt.timedelta(days=1)
+    longest = add_years(effective_from, VALIDITY_MAX_YEARS) - dt.timedelta(days=1)
+    if not shortest <= expires_on <= longest:
+        return [
+            gettext(
+                "Validity must be %(min)d to %(max)d years: from %(start)s the last day of "
+                "validity lies between %(shortest)s and %(longest)s."
+            )
+            % {
+                "min": VALIDITY_MIN_YEARS,
+                "max": VALIDITY_MAX_YEARS,
+                "start": effective_from.isoformat(),
+                "shortest": shortest.isoformat(),
+                "longest": longest.isoformat(),
+            }
+        ]
+    return []
+
+
+# --- Who may do what ---------------------------------------------------------------------------
+
+
+def may_draft(actor: User | None, filing: FilingBase) -> bool:
+    return has_region_permission(actor, "draft_filings", filing.region_id)
+
+
+def may_review(actor: User | None, filing: FilingBase) -> bool:
+    return has_national_permission(actor, "portal.review_filings")
+
+
+def may_withdraw(actor: User | None, filing: FilingBase) -> bool:
+    return may_draft(actor, filing) or may_review(actor, filing)
+
+
+# --- Guards and effects -----------------------------------------------------------------------
+
+
+def _today(context: TransitionContext) -> dt.date:
+    return timezone.localdate(context.now)
+
+
+def guard_validity(filing: FilingBase, context: TransitionContext) -> None:
+    problems = validity_problems(filing.effective_from, filing.expires_on)
+    if not problems and filing.effective_from is not None:
+        if filing.effective_from < _today(context):
+            problems.append(
+                gettext("The effective date %(date)s has passed: choose today or a later day.")
+                % {"date": filing.effective_from.isoformat()}
+            )
+    if problems:
+        raise GuardFailed(" ".join(problems), details={"field": "effective_from"})
+
+
+def guard_comments_answered(filing: FilingBase, context: TransitionContext) -> None:
+    open_comments = filing.comments.filter(answered_at__isnull=True).count()  # type: ignore[attr-defined]
+    if open_comments:
+        raise GuardFailed(
+            gettext("Answer every consultation comment first: %(n)d still open.")
+            % {"n": open_comments},
+            details={"open_comments": open_comments},
+        )
+
+
+def guard_content(filing: FilingBase, context: TransitionContext) -> None:
+    kind = kind_of(filing)
+    problems = kind.content_problems(filing) if kind.content_problems else []
+    if problems:
+        raise GuardFailed(" ".join(problems))
+
+
+def guard_consultation_invitations(filing: FilingBase, context: TransitionContext) -> None:
+    if not filing.invitations.exists():  # type: ignore[attr-defined]
+        raise GuardFailed(gettext("Invite at least one organization to the consultation."))
+    if filing.consultation_deadline is None or filing.consultation_deadline < _today(context):
+        raise GuardFailed(gettext("Set a consultation deadline of today or later."))
+
+
+def _overlapping(filing: FilingBase) -> tuple[FilingBase | None, list[FilingBase]]:
+    """The version this one supersedes, and any published version it would overlap."""
+    assert filing.effective_from is not None and filing.expires_on is not None
+    others = list(
+        type(filing)
+        ._default_manager.filter(region_id=filing.region_id, state__in=PUBLISHED_STATES)
+        .exclude(pk=filing.pk)
+        .order_by("effective_from")
+    )
+    earlier = [o for o in others if o.effective_from and o.effective_from < filing.effective_from]
+    predecessor = None
+    if earlier:
+        candidate = earlier[-1]
+        if candidate.state == S.PUBLISHED and (candidate.ends_on or filing.effective_from) >= (
+            filing.effective_from
+        ):
+            predecessor = candidate
+    conflicts = []
+    for other in others:
+        if other is predecessor:
+            continue
+        start, end = other.effective_from, other.ends_on
+        if start is None or end is None:
+            continue
+        if start <= filing.expires_on and end >= filing.effective_from:
+            conflicts.append(other)
+    return predecessor, conflicts
+
+
+def guard_no_overlap(filing: FilingBase, context: TransitionContext) -> None:
+    # Publications of one province queue on its Region row, so two drafters publishing
+    # at once cannot both pass this check.
+    Region.objects.select_for_update().filter(pk=filing.region_id).first()
+    if filing.effective_from is not None and filing.effective_from < _today(context):
+        raise GuardFailed(
+            gettext(
+                "The effective date %(date)s has passed; a published version cannot take "
+                "effect in the past. Withdraw this version and file a new one."
+            )
+            % {"date": filing.effective_from.isoformat()}
+        )
+    _predecessor, conflicts = _overlapping(filing)
+    if conflicts:
+        names = ", ".join(
+            f"v{c.version} ({c.effective_from} - {c.ends_on})" for c in conflicts
+        )
+        raise GuardFailed(
+            gettext(
+                "The validity of this version would overlap published versions: %(names)s."
+            )
+            % {"names": names},
+            details={"overlaps": [c.pk for c in conflicts]},
+        )
+
+
+def _stamp(field: str) -> Callable[[FilingBase, TransitionContext], list[str]]:
+    def effect(filing: FilingBase, context: TransitionContext) -> list[str]:
+        setattr(filing, field, context.now)
+        return [field]
+
+    effect.__name__ = f"stamp_{field}"
+    return effect
+
+
+def effect_publish(filing: FilingBase, context: TransitionContext) -> list[str]:
+    """Stamp the publication and end the predecessor's period at this one's start."""
+    filing.published_at = context.now
+    predecessor, _conflicts = _overlapping(filing)
+    if predecessor is not None:
+        predecessor.superseded_on = filing.effective_from
+        predecessor.save(update_fields=["superseded_on", "updated_at"])
+        audit_record(
+            actor=context.actor,
+            actor_repr="system",
+            action=f"{kind_of(filing).workflow.name}.supersede_scheduled",
+            target=predecessor,
+            data={"by": filing.pk, "on": str(filing.effective_from)},
+            request=context.request,
+        )
+    return ["published_at"]
+
+
+# --- Registry ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FilingKind:
+    """A concrete filing model and its workflow."""
+
+    model: type[FilingBase]
+    workflow: Workflow[Any]
+    label: Any
+    content_problems: Callable[[FilingBase], list[str]] | None = None
+    # The fields a comment on one part of the filing (an entry, a route) records.
+    comment_fields: Callable[[models.Model], dict[str, Any]] | None = None
+
+
+FILING_KINDS: dict[str, FilingKind] = {}
+
+
+def kind_of(filing: FilingBase | type[FilingBase]) -> FilingKind:
+    model = filing if isinstance(filing, type) else type(filing)
+    return FILING_KINDS[model._meta.label_lower]
+
+
+def build_filing_workflow(name: str, model: type[FilingBase]) -> Workflow[Any]:
+    """The transition table every filing shares."""
+    return Workflow(
+        name=name,
+        model=model,
+        states=FilingState,
+        initial=S.DRAFT,
+        transitions=(
+            Transition(
+                "open_consultation",
+                (S.DRAFT,),
+                S.CONSULTATION,
+                _("Open consultation"),
+                permission=may_draft,
+                guards=(guard_content, guard_consultation_invitations),
+            ),
+            Transition(
+                "close_consultation",
+                (S.CONSULTATION,),
+                S.DRAFT,
+                _("Close consultation"),
+                permission=may_draft,
+            ),
+            Transition(
+                "submit",
+                (S.DRAFT, S.CONSULTATION),
+                S.SUBMITTED,
+                _("File with the ministry"),
+                permission=may_draft,
+                guards=(guard_content, guard_validity, guard_comments_answered),
+                effects=(_stamp("submitted_at"),),
+            ),
+            Transition(
+                "recall",
+                (S.SUBMITTED,),
+                S.DRAFT,
+                _("Recall the filing"),
+                permission=may_draft,
+                reason_required=True,
+            ),
+            Transition(
+                "start_review",
+                (S.SUBMITTED,),
+                S.UNDER_REVIEW,
+                _("Start the review"),
+                permission=may_review,
+            ),
+            Transition(
+                "approve",
+                (S.UNDER_REVIEW,),
+                S.APPROVED,
+                _("Approve"),
+                permission=may_review,
+                guards=(guard_validity,),
+                effects=(_stamp("approved_at"),),
+            ),
+            Transition(
+                "return",
+                (S.UNDER_REVIEW,),
+                S.RETURNED,
+                _("Return with reasons"),
+                permission=may_review,
+                reason_required=True,
+            ),
+            Transition(
+                "revise",
+                (S.RETURNED,),
+                S.DRAFT,
+                _("Revise the draft"),
+                permission=may_draft,
+            ),
+            Transition(
+                "publish",
+                (S.APPROVED,),
+                S.PUBLISHED,
+                _("Publish"),
+                permission=may_draft,
+                guards=(guard_no_overlap,),
+                effects=(effect_publish,),
+            ),
+            Transition(
+                "withdraw",
+                (S.APPROVED, S.PUBLISHED),
+                S.WITHDRAWN,
+                _("Withdraw"),
+                permission=may_withdraw,
+                reason_required=True,
+                effects=(_stamp("withdrawn_at"),),
+            ),
+            Transition(
+                "supersede",
+                (S.PUBLISHED,),
+                S.SUPERSEDED,
+                _("Superseded by a newer version"),
+                permission=system_only,
+                automatic=True,
+            ),
+            Transition(
+                "lapse",
+                (S.PUBLISHED,),
+                S.LAPSED,
+                _("Lapsed at the end of validity"),
+                permission=system_only,
+                automatic=True,
+            ),
+        ),
+    )
+
+
+def register_filing_kind(
+    model: type[FilingBase],
+    *,
+    workflow_name: str,
+    label: Any,
+    content_problems: Callable[[FilingBase], list[str]] | None = None,
+    comment_fields: Callable[[models.Model], dict[str, Any]] | None = None,
+) -> FilingKind:
+    kind = FilingKind(
+        model=model,
+        workflow=build_filing_workflow(workflow_name, model),
+        label=label,
+        content_problems=content_problems,
+        comment_fields=comment_fields,
+    )
+    FILING_KINDS[model._meta.label_lower] = kind
+    return kind
+
+
+# --- Reads ---------------------------------------------------------------------------------------
+
+
+def in_force_filter(day: dt.date) -> models.Q:
+    """Filings in force on ``day``: published, started, not ended, not superseded."""
+    return (
+        models.Q(state__in=PUBLISHED_STATES)
+        & models.Q(effective_from__lte=day)
+        & models.Q(expires_on__gte=day)
+        & (models.Q(superseded_on__isnull=True) | models.Q(superseded_on__gt=day))
+    )
+
+
+def drafters_of(region_id: int) -> list[User]:
+    """Active people holding the drafting role in the province."""
+    grants = RegionUserObjectPermission.objects.filter(
+        content_object_id=region_id,
+        permission__content_type__app_label="portal",
+        permission__codename="draft_filings",
+        user__is_active=True,
+    ).values("user_id")
+    return list(User.objects.filter(pk__in=grants).order_by("pk"))
+
+
+# --- Writes --------------------------------------------------------------------------------------
+
+
+class FilingError(Exception):
+    def __init__(self, message: Any, *, code: str = "refused", status: int = 400):
+        super().__init__(str(message))
+        self.message = str(message)
+        self.code = code
+        self.status = status
+
+
+def filing_transition(
+    *,
+    actor: User,
+    filing: FilingBase,
+    transition: str,
+    reason: str = "",
+    request: HttpRequest | None = None,
+) -> FilingBase:
+    """Run a lifecycle transition offered to people (not the automatic ones)."""
+    kind = kind_of(filing)
+    if kind.workflow.get(transition).automatic:
+        raise TransitionPermissionDenied(gettext("This change is made by the system."))
+    return kind.workflow.run(filing, transition, actor=actor, reason=reason, request=request)
+
+
+def consultation_open(
+    *,
+    actor: User,
+    filing: FilingBase,
+    organizations: Iterable[Organization],
+    deadline: dt.date,
+    request: HttpRequest | None = None,
+) -> FilingBase:
+    """Invite stakeholder organizations to comment until ``deadline``, and open."""
+    if not may_draft(actor, filing):
+        raise TransitionPermissionDenied(gettext("You may not change this filing."))
+    chosen = list(organizations)
+    wrong = [o for o in chosen if o.kind not in STAKEHOLDER_KINDS or not o.is_active]
+    if wrong:
+        raise ValidationError(
+            {
+                "organizations": [
+                    gettext("Only active industry associations and service agencies are consulted.")
+                ]
+            }
+        )
+    with transaction.atomic():
+        type(filing)._default_manager.select_for_update().filter(pk=filing.pk).first()
+        filing.consultation_deadline = deadline
+        filing.save(update_fields=["consultation_deadline", "updated_at"])
+        invitations = filing.invitations  # type: ignore[attr-defined]
+        existing = set(invitations.values_list("organization_id", flat=True))
+        for organization in chosen:
+            if organization.pk not in existing:
+                invitations.create(organization=organization, invited_by=actor)
+        return kind_of(filing).workflow.run(
+            filing,
+            "open_consultation",
+            actor=actor,
+            payload={
+                "deadline": deadline.isoformat(),
+                "organizations": sorted(o.pk for o in chosen),
+            },
+            request=request,
+        )
+
+
+def may_comment(actor: User | None, filing: FilingBase) -> bool:
+    """Consulted people: stakeholders of an invited organization, while it is open."""
+    if actor is None or not actor.is_authenticated or actor.organization_id is None:
+        return False
+    if not has_role(actor, Role.STAKEHOLDER):
+        return False
+    responds = OrganizationUserObjectPermission.objects.filter(
+        user=actor,
+        content_object_id=actor.organization_id,
+        permission__codename="respond_to_consultations",
+    ).exists()
+    return responds and filing.invitations.filter(  # type: ignore[attr-defined]
+        organization_id=actor.organization_id
+    ).exists()
+
+
+def consultation_comment(
+    *,
+    actor: User,
+    filing: FilingBase,
+    text: str,
+    entry: models.Model | None = None,
+    request: HttpRequest | None = None,
+) -> ConsultationCommentBase:
+    text = (text or "").strip()
+    if not text:
+        raise ValidationError({"text": [gettext("Write the comment.")]})
+    with transaction.atomic():
+        locked = type(filing)._default_manager.select_for_update().get(pk=filing.pk)
+        if not may_comment(actor, locked):
+            raise TransitionPermissionDenied(
+                gettext("Your organization is not consulted on this draft.")
+            )
+        today = timezone.localdate()
+        if locked.state != S.CONSULTATION or (
+            locked.consultation_deadline is not None and today > locked.consultation_deadline
+        ):
+            raise FilingError(
+                gettext("The consultation is closed."), code="consultation_closed", status=409
+            )
+        kind = kind_of(locked)
+        part: dict[str, Any] = {}
+        if entry is not None:
+            part = kind.comment_fields(entry) if kind.comment_fields else {"entry": entry}
+        comment = locked.comments.create(  # type: ignore[attr-defined]
+            author=actor, organization=actor.organization, text=text, **part
+        )
+        audit_record(
+            actor=actor,
+            action="consultation.comment",
+            target=locked,
+            data={"comment": comment.pk, "entry": entry.pk if entry is not None else None},
+            request=request,
+        )
+    return comment
+
+
+def consultation_answer(
+    *,
+    actor: User,
+    comment: ConsultationCommentBase,
+    text: str,
+    request: HttpRequest | None = None,
+) -> ConsultationCommentBase:
+    text = (text or "").strip()
+    if not text:
+        raise ValidationError({"answer": [gettext("Write the answer.")]})
+    filing: FilingBase = comment.filing  # type: ignore[attr-defined]
+    if not may_draft(actor, filing):
+        raise TransitionPermissionDenied(gettext("You may not answer for this filing."))
+    if filing.state not in (S.CONSULTATION, S.DRAFT):
+        raise FilingError(
+            gettext("Comments are answered before the filing goes to the ministry."),
+            code="not_editable",
+            status=409,
+        )
+    with transaction.atomic():
+        comment.answer = text
+        comment.answered_by = actor
+        comment.answered_at = timezone.now()
+        comment.save(update_fields=["answer", "answered_by", "answered_at"])
+        audit_record(
+            actor=actor,
+            action="consultation.answer",
+            target=filing,
+            data={"comment": comment.pk},
+            request=request,
+        )
+    return comment
+
+
+# --- The daily task ------------------------------------------------------------------------------
+
+
+@dataclass
+class DailyReport:
+    superseded: list[str]
+    lapsed: list[str]
+    reminders: list[str]
+
+
+def _remind(filing: FilingBase, milestone: str, today: dt.date) -> str | None:
+    label = filing._meta.label_lower
+    try:
+        with transaction.atomic():
+            reminder = FilingReminder.objects.create(
+                target_model=label, target_id=str(filing.pk), milestone=milestone
+            )
+            recipients = drafters_of(filing.region_id)
+            reminder.recipients = len(recipients)
+            reminder.save(update_fields=["recipients"])
+            audit_record(
+                actor=None,
+                actor_repr="system",
+                action="filing.reminder",
+                target=filing,
+                data={"milestone": milestone, "recipients": len(recipients)},
+            )
+            transaction.on_commit(lambda: _send_reminders(filing, milestone, recipients))
+    except IntegrityError:  # sent already
+        return None
+    return f"{label}#{filing.pk}:{milestone}"
+
+
+def _send_reminders(filing: FilingBase, milestone: str, recipients: list[User]) -> None:
+    for user in recipients:
+        if not user.email:
+            continue
+        with translation.override(user.preferred_language):
+            if milestone == FilingReminder.Milestone.EXPIRED:
+                subject = gettext("%(title)s has lapsed") % {"title": filing.title}
+                body = gettext(
+                    "%(title)s (version %(version)s) reached the end of its validity on "
+                    "%(date)s and is no longer in force. File a new version to restore it."
+                )
+            else:
+                subject = gettext("%(title)s expires on %(date)s") % {
+                    "title": filing.title,
+                    "date": filing.expires_on,
+                }
+                body = gettext(
+                    "%(title)s (version %(version)s) is valid until %(date)s. A version not "
+                    "renewed by then lapses by itself: prepare and file the next version."
+                )
+            body = body % {
+                "title": filing.title,
+                "version": filing.version,
+                "date": filing.expires_on,
+            }
+        send_mail(subject, body, None, [user.email])
+
+
+def filings_daily(today: dt.date | None = None) -> DailyReport:
+    """Make supersession and lapse durable, and send the expiry reminders (idempotent)."""
+    today = today or timezone.localdate()
+    report = DailyReport(superseded=[], lapsed=[], reminders=[])
+    for kind in FILING_KINDS.values():
+        manager = kind.model._default_manager
+        for filing in manager.filter(state=S.PUBLISHED, superseded_on__lte=today):
+            kind.workflow.run(filing, "supersede", actor=None)
+            report.superseded.append(f"{filing._meta.label_lower}#{filing.pk}")
+        for filing in manager.filter(state=S.PUBLISHED, expires_on__lt=today):
+            kind.workflow.run(filing, "lapse", actor=None)
+            report.lapsed.append(f"{filing._meta.label_lower}#{filing.pk}")
+        # Reminders: filings in force (or lapsed today) whose milestone has come.
+        candidates = manager.filter(
+            state__in=(S.PUBLISHED, S.LAPSED),
+            superseded_on__isnull=True,
+            expires_on__gte=today - dt.timedelta(days=1),
+            expires_on__lte=today + dt.timedelta(days=max(REMINDER_DAYS)),
+        )
+        for filing in candidates:
+            assert filing.expires_on is not None
+            left = (filing.expires_on - today).days
+            for days in REMINDER_DAYS:
+                due = left <= days if days else left < 0
+                if not due:
+                    continue
+                done = _remind(filing, str(days), today)
+                if done:
+                    report.reminders.append(done)
+                break
+    return report
+
+
+# --- Database guarantee --------------------------------------------------------------------------
+
+
+def no_overlap_constraint(table: str) -> migrations.RunPython:
+    """A migration operation: on PostgreSQL, an exclusion constraint that makes two published
+    versions of one province's filing overlapping in time impossible."""
+    name = f"{table}_no_overlap"
+
+    def forwards(apps: Any, schema_editor: Any) -> None:
+        if schema_editor.connection.vendor != "postgresql":
+            return
+        schema_editor.execute("CREATE EXTENSION IF NOT EXISTS btree_gist")
+        schema_editor.execute(
+            f"""
+            ALTER TABLE {table} ADD CONSTRAINT {name} EXCLUDE USING gist (
+                region_id WITH =,
+                daterange(effective_from, LEAST(expires_on, superseded_on - 1), '[]') WITH &&
+            ) WHERE (state IN ('published', 'superseded', 'lapsed'))
+            """
+        )
+
+    def backwards(apps: Any, schema_editor: Any) -> None:
+        if schema_editor.connection.vendor != "postgresql":
+            return
+        schema_editor.execute(f"ALTER TABLE {table} DROP CONSTRAINT IF EXISTS {name}")
+
+    return migrations.RunPython(forwards, backwards)
