@@ -8,7 +8,8 @@ from typing import Any
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from portal import demo, navigation
+from portal import dashboard, demo, navigation
+from portal.dashboard import DashboardSection
 from portal.api import root as api_root
 from portal.filings import register_filing_kind
 from portal.navigation import PUBLIC, NavItem
@@ -68,6 +69,35 @@ def register() -> None:
             "catalogs:consultations",
             frozenset({Role.STAKEHOLDER.value}),
             order=32,
+        )
+    )
+    from . import dashboard as sections
+
+    dashboard.register(
+        DashboardSection(
+            "catalogs_drafter",
+            frozenset({Role.STANDARDS_DRAFTER.value}),
+            "catalogs/dashboard/drafter.html",
+            sections.drafter_context,
+            order=20,
+        )
+    )
+    dashboard.register(
+        DashboardSection(
+            "catalogs_reviewer",
+            frozenset({Role.MINISTRY_REVIEWER.value}),
+            "catalogs/dashboard/reviewer.html",
+            sections.reviewer_context,
+            order=20,
+        )
+    )
+    dashboard.register(
+        DashboardSection(
+            "catalogs_stakeholder",
+            frozenset({Role.STAKEHOLDER.value}),
+            "catalogs/dashboard/stakeholder.html",
+            sections.stakeholder_context,
+            order=20,
         )
     )
     api_root.register("occupations", "api:occupation-list")

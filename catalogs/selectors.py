@@ -262,7 +262,16 @@ def catalogs_consulting(user: User) -> QuerySet[GuidanceCatalog]:
     return (
         GuidanceCatalog.objects.filter(
             invitations__organization_id=user.organization_id,
-            state__in=[FilingState.CONSULTATION, FilingState.DRAFT, FilingState.SUBMITTED],
+            # From the consultation until the decision: the stakeholder follows what became
+            # of its comments; once published, the catalog is public anyway.
+            state__in=[
+                FilingState.CONSULTATION,
+                FilingState.DRAFT,
+                FilingState.SUBMITTED,
+                FilingState.UNDER_REVIEW,
+                FilingState.RETURNED,
+                FilingState.APPROVED,
+            ],
         )
         .select_related("region")
         .order_by("-updated_at")

@@ -263,6 +263,9 @@ def entry_remove(*, actor: User, entry: CatalogEntry, request: HttpRequest | Non
 # --- Spreadsheet upload --------------------------------------------------------------------------
 
 UPLOAD_COLUMNS = ("code", *REQUIREMENT_FIELDS)
+# Columns of the public CSV download that an upload ignores, so that a downloaded version
+# can be edited and uploaded as the next one.
+IGNORED_UPLOAD_COLUMNS = ("title_zh", "title_en")
 EDUCATION_ALIASES = {
     "": CatalogEntry.Education.NONE,
     "none": CatalogEntry.Education.NONE,
@@ -395,7 +398,9 @@ def entries_upload(
     except SpreadsheetError as exc:
         result.file_error = str(exc)
         return result
-    unknown_columns = [h for h in header if h and h not in UPLOAD_COLUMNS]
+    unknown_columns = [
+        h for h in header if h and h not in UPLOAD_COLUMNS and h not in IGNORED_UPLOAD_COLUMNS
+    ]
     if unknown_columns:
         result.file_error = _("Unknown columns: %(columns)s. The columns are: %(allowed)s.") % {
             "columns": ", ".join(unknown_columns),

@@ -49,7 +49,7 @@ def role_names(user: AnyUser) -> frozenset[str]:
 
 def forget_cached_roles(user: AnyUser) -> None:
     """Drop what this request remembered of the user's roles and scopes."""
-    for attribute in ("_portal_role_names", "_portal_region_ids"):
+    for attribute in ("_portal_role_names", "_portal_region_ids", "_portal_national_permissions"):
         user.__dict__.pop(attribute, None)
 
 
@@ -112,12 +112,15 @@ def has_national_permission(user: AnyUser, permission: str) -> bool:
     """
     if not _signed_in(user):
         return False
-    app_label, codename = permission.split(".", 1)
-    return Permission.objects.filter(
-        group__user=user,
-        content_type__app_label=app_label,
-        codename=codename,
-    ).exists()
+    memo: dict[str, bool] = user.__dict__.setdefault("_portal_national_permissions", {})
+    if permission not in memo:
+        app_label, codename = permission.split(".", 1)
+        memo[permission] = Permission.objects.filter(
+            group__user=user,
+            content_type__app_label=app_label,
+            codename=codename,
+        ).exists()
+    return memo[permission]
 
 
 def organizations_for(user: AnyUser, codename: str) -> QuerySet[Organization]:

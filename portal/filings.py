@@ -73,6 +73,7 @@ VALIDITY_MIN_YEARS = 3
 VALIDITY_MAX_YEARS = 5
 # Reminders to the drafters before expiry, in days (0: on the day after the last day).
 REMINDER_DAYS = (90, 30, 0)
+REMINDER_GRACE_DAYS = 7
 # Organizations that may be consulted on a draft.
 STAKEHOLDER_KINDS = (
     Organization.Kind.INDUSTRY_ASSOCIATION,
@@ -84,11 +85,13 @@ STAKEHOLDER_KINDS = (
 
 
 def add_years(day: dt.date, years: int) -> dt.date:
-    """The same day ``years`` later; 29 February becomes 28 February in common years."""
+    """The anniversary ``years`` later. From 29 February it is 1 March in a common year,
+    so that the day before it (the last day of a period of whole years) is the month's
+    last day, as Civil Code art. 202 counts periods."""
     try:
         return day.replace(year=day.year + years)
     except ValueError:
-        return day.replace(year=day.year + years, day=28)
+        return dt.date(day.year + years, 3, 1)
 
 
 def validity_problems(effective_from: dt.date | None, expires_on: dt.date | None) -> list[str]:
@@ -662,16 +665,19 @@ def filings_daily(today: dt.date | None = None) -> DailyReport:
             kind.workflow.run(filing, "lapse", actor=None)
             report.lapsed.append(f"{filing._meta.label_lower}#{filing.pk}")
         # Reminders: filings in force (or lapsed today) whose milestone has come.
+        # A week of grace after expiry, so that a missed run still sends the expiry notice.
         candidates = manager.filter(
             state__in=(S.PUBLISHED, S.LAPSED),
             superseded_on__isnull=True,
-            expires_on__gte=today - dt.timedelta(days=1),
+            expires_on__gte=today - dt.timedelta(days=REMINDER_GRACE_DAYS),
             expires_on__lte=today + dt.timedelta(days=max(REMINDER_DAYS)),
         )
         for filing in candidates:
             assert filing.expires_on is not None
             left = (filing.expires_on - today).days
-            for days in REMINDER_DAYS:
+            # The most urgent milestone that has come; earlier ones missed meanwhile are
+            # not sent late (a 90-day notice a month before expiry would mislead).
+            for days in sorted(REMINDER_DAYS):
                 due = left <= days if days else left < 0
                 if not due:
                     continue

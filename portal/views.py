@@ -27,12 +27,14 @@ from django.utils.translation import override
 from django.views.decorators.http import require_POST
 from django.views.i18n import set_language as django_set_language
 
+from portal import dashboard as dashboard_sections
 from portal import second_factor, selectors, services
 from portal.access import (
     access_organization,
     has_role,
     requires_second_factor,
     role_assignments,
+    role_names,
 )
 from portal.api import errors as api_errors
 from portal.forms import (
@@ -251,8 +253,10 @@ def set_language(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def dashboard(request: HttpRequest) -> HttpResponse:
-    board = selectors.dashboard_for(request.user)  # type: ignore[arg-type]
-    return render(request, "portal/dashboard.html", {"board": board})
+    user: User = request.user  # type: ignore[assignment]
+    board = selectors.dashboard_for(user)
+    sections = dashboard_sections.sections_for(user, role_names(user))
+    return render(request, "portal/dashboard.html", {"board": board, "sections": sections})
 
 
 @login_required

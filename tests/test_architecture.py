@@ -49,6 +49,7 @@ KERNEL_PUBLIC_MODULES = PUBLIC_MODULES | {
     "countries",
     "pagination",
     "filings",
+    "dashboard",
 }
 PUBLIC: dict[str, frozenset[str]] = {
     **dict.fromkeys(APPS, PUBLIC_MODULES),
@@ -388,7 +389,8 @@ def test_imports_are_resolved(path: str, code: str, modules: list[str]) -> None:
             "from portal.second_factor import verify",
             [
                 "credit/views.py:1: credit imports portal.second_factor, not a public module "
-                "of portal (access, api, audit, constants, countries, demo, filings, identifiers, "
+                "of portal (access, api, audit, constants, countries, dashboard, demo, filings, "
+                "identifiers, "
                 "models, navigation, pagination, pdf, roles, selectors, sequences, services, "
                 "workdays, "
                 "workflow)"
@@ -399,7 +401,8 @@ def test_imports_are_resolved(path: str, code: str, modules: list[str]) -> None:
             "from portal.views import not_found",
             [
                 "credit/views.py:1: credit imports portal.views, not a public module of "
-                "portal (access, api, audit, constants, countries, demo, filings, identifiers, "
+                "portal (access, api, audit, constants, countries, dashboard, demo, filings, "
+                "identifiers, "
                 "models, navigation, pagination, pdf, roles, selectors, sequences, services, "
                 "workdays, "
                 "workflow)"

@@ -21,6 +21,7 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from portal.filings import FilingError
 from portal.services import ServiceError
 from portal.workflow import WorkflowError
 
@@ -39,7 +40,7 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         if exc.details:
             body["details"] = exc.details
         return Response(body, status=exc.status)
-    if isinstance(exc, ServiceError):
+    if isinstance(exc, ServiceError | FilingError):
         return Response({"code": exc.code, "message": exc.message}, status=exc.status)
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(

@@ -38,7 +38,9 @@ class APIRootView(APIView):
     @extend_schema(exclude=True)
     def get(self, request: Request) -> Response:
         links: dict[str, str] = {}
-        for key, name in _ENDPOINTS.items():
+        # Resources first, in registration order; the schema and its docs last.
+        ordered = sorted(_ENDPOINTS.items(), key=lambda item: item[0] in ("schema", "docs"))
+        for key, name in ordered:
             try:
                 links[key] = reverse(name, request=request)
             except NoReverseMatch:

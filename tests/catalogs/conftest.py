@@ -24,6 +24,9 @@ from portal.roles import Role
 
 SHIPPED = Path(__file__).resolve().parents[2] / "catalogs" / "data" / "occupations-2022.csv"
 
+# A synthetic slice shaped like the classification (groups, detailed occupations, a
+# single-occupation minor group with a -00 code). Codes and titles are illustrative test
+# data: tests that need the real classification use ``shipped_occupations``.
 # code, level, Chinese title, English title, digital, green
 SLICE = [
     ("2-00-00-00", 1, "专业技术人员", "Professional and technical personnel", False, False),

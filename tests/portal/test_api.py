@@ -51,6 +51,15 @@ KERNEL_PATHS = [
     "/api/v1/regions/",
     "/api/v1/regions/{code}/",
 ]
+# Mounted by the catalogs app through settings.PORTAL_API_URLCONFS.
+APP_PATHS = [
+    "/api/v1/catalogs/",
+    "/api/v1/catalogs/{id}/",
+    "/api/v1/catalogs/{id}/entries/",
+    "/api/v1/occupations/",
+    "/api/v1/occupations/{code}/",
+]
+ALL_PATHS = sorted(KERNEL_PATHS + APP_PATHS)
 
 
 # --- Helpers -------------------------------------------------------------------------------
@@ -159,10 +168,20 @@ def test_root_lists_every_endpoint_with_absolute_urls() -> None:
         "regions": "http://testserver/api/v1/regions/",
         "organizations": "http://testserver/api/v1/organizations/",
         "me": "http://testserver/api/v1/me/",
+        "occupations": "http://testserver/api/v1/occupations/",
+        "catalogs": "http://testserver/api/v1/catalogs/",
         "schema": "http://testserver/api/schema/",
         "docs": "http://testserver/api/docs/",
     }
-    assert list(body(response)) == ["regions", "organizations", "me", "schema", "docs"]
+    assert list(body(response)) == [
+        "regions",
+        "organizations",
+        "me",
+        "occupations",
+        "catalogs",
+        "schema",
+        "docs",
+    ]
 
 
 # --- Regions -------------------------------------------------------------------------------
@@ -718,7 +737,7 @@ def test_schema_is_openapi_3_yaml_by_default() -> None:
     assert response["Content-Type"] == "application/vnd.oai.openapi; charset=utf-8"
     document = yaml.safe_load(response.content)
     assert document["openapi"].startswith("3.")
-    assert sorted(document["paths"]) == KERNEL_PATHS
+    assert sorted(document["paths"]) == ALL_PATHS
 
 
 @pytest.mark.django_db
@@ -737,7 +756,7 @@ def test_schema_as_json(query: str, headers: dict[str, str]) -> None:
     document = body(response)
     assert document["openapi"].startswith("3.")
     assert document["info"]["title"] == "Foreigner's Work Permit Portal API"
-    assert sorted(document["paths"]) == KERNEL_PATHS
+    assert sorted(document["paths"]) == ALL_PATHS
     assert sorted(document["paths"]["/api/v1/regions/"]) == ["get"]
     assert sorted(document["paths"]["/api/v1/organizations/{id}/"]) == ["get"]
 
@@ -748,7 +767,7 @@ def test_schema_generation_has_no_warnings_or_errors(tmp_path: Path) -> None:
 
     call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(target))
 
-    assert sorted(yaml.safe_load(target.read_text(encoding="utf-8"))["paths"]) == KERNEL_PATHS
+    assert sorted(yaml.safe_load(target.read_text(encoding="utf-8"))["paths"]) == ALL_PATHS
 
 
 @pytest.mark.django_db

@@ -46,6 +46,11 @@ ORGANIZATIONS = "/zh-hans/organizations/"
 STAFF_USERS = "/zh-hans/staff/users/"
 STAFF_USER_CREATE = "/zh-hans/staff/users/new/"
 API_DOCS = "/api/docs/"
+OCCUPATIONS = "/zh-hans/occupations/"
+CATALOGS = "/zh-hans/catalogs/"
+DRAFTING = "/zh-hans/drafting/catalogs/"
+REVIEW = "/zh-hans/review/catalogs/"
+CONSULTATIONS = "/zh-hans/consultations/"
 NEW_PASSWORD = "a-brand-new-passphrase-42"
 
 STRICT_CSP = {
@@ -321,18 +326,22 @@ def test_staff_pages_landmarks_and_labels(client: Client, roles: RoleHelper) -> 
 # From portal/navigation.py: Home and API are public, "My work" is for every signed-in
 # person, Colleagues for employer admins, Organizations for OFFICER_ROLES (officers and
 # the ministry reviewer, not the site admin), Users and roles for site admins.
+# The public entries of the catalogs app (occupations, catalogs) appear for everyone;
+# its drafting, review and consultation entries for the roles that do that work.
+PUBLIC = {HOME, OCCUPATIONS, CATALOGS, API_DOCS}
 MENU = {
-    "anonymous": {HOME, API_DOCS},
-    Role.EMPLOYER_ADMIN: {HOME, DASHBOARD, MEMBERS, API_DOCS},
-    Role.EMPLOYER_STAFF: {HOME, DASHBOARD, API_DOCS},
-    Role.AGENCY_AGENT: {HOME, DASHBOARD, API_DOCS},
-    Role.ACCEPTANCE_OFFICER: {HOME, DASHBOARD, ORGANIZATIONS, API_DOCS},
-    Role.DECISION_OFFICER: {HOME, DASHBOARD, ORGANIZATIONS, API_DOCS},
-    Role.STANDARDS_DRAFTER: {HOME, DASHBOARD, ORGANIZATIONS, API_DOCS},
-    Role.INSPECTOR: {HOME, DASHBOARD, ORGANIZATIONS, API_DOCS},
-    Role.PARTNER_READER: {HOME, DASHBOARD, ORGANIZATIONS, API_DOCS},
-    Role.MINISTRY_REVIEWER: {HOME, DASHBOARD, ORGANIZATIONS, API_DOCS},
-    Role.SITE_ADMIN: {HOME, DASHBOARD, STAFF_USERS, API_DOCS},
+    "anonymous": PUBLIC,
+    Role.EMPLOYER_ADMIN: PUBLIC | {DASHBOARD, MEMBERS},
+    Role.EMPLOYER_STAFF: PUBLIC | {DASHBOARD},
+    Role.AGENCY_AGENT: PUBLIC | {DASHBOARD},
+    Role.ACCEPTANCE_OFFICER: PUBLIC | {DASHBOARD, ORGANIZATIONS},
+    Role.DECISION_OFFICER: PUBLIC | {DASHBOARD, ORGANIZATIONS},
+    Role.STANDARDS_DRAFTER: PUBLIC | {DASHBOARD, ORGANIZATIONS, DRAFTING},
+    Role.INSPECTOR: PUBLIC | {DASHBOARD, ORGANIZATIONS},
+    Role.PARTNER_READER: PUBLIC | {DASHBOARD, ORGANIZATIONS},
+    Role.MINISTRY_REVIEWER: PUBLIC | {DASHBOARD, ORGANIZATIONS, REVIEW},
+    Role.SITE_ADMIN: PUBLIC | {DASHBOARD, STAFF_USERS},
+    Role.STAKEHOLDER: PUBLIC | {DASHBOARD, CONSULTATIONS},
 }
 
 
@@ -353,7 +362,7 @@ def test_menu_by_role(client: Client, roles: RoleHelper, who: str) -> None:
 
 def test_menu_of_a_signed_in_person_without_a_role(client: Client) -> None:
     sign_in_verified(client, UserFactory())
-    assert set(main_menu_hrefs(get_page(client, HOME))) == {HOME, DASHBOARD, API_DOCS}
+    assert set(main_menu_hrefs(get_page(client, HOME))) == PUBLIC | {DASHBOARD}
 
 
 # --- The work page per role ---------------------------------------------------------------------
@@ -378,13 +387,16 @@ DASHBOARD_QUERIES = {
     Role.AGENCY_AGENT: EMPLOYER_DASHBOARD_QUERIES,
     Role.ACCEPTANCE_OFFICER: OFFICER_DASHBOARD_QUERIES,
     Role.DECISION_OFFICER: OFFICER_DASHBOARD_QUERIES,
-    Role.STANDARDS_DRAFTER: OFFICER_DASHBOARD_QUERIES,
     Role.INSPECTOR: OFFICER_DASHBOARD_QUERIES,
     Role.PARTNER_READER: OFFICER_DASHBOARD_QUERIES,
-    Role.MINISTRY_REVIEWER: 8,
+    # Ministry reviewer (9): the 8 above and the catalogs section: the review queue.
+    Role.MINISTRY_REVIEWER: 9,
     Role.SITE_ADMIN: 9,
-    # Consulted stakeholders (7): the queries every role makes.
-    Role.STAKEHOLDER: 7,
+    # Consulted stakeholders (8): the 7 every role makes, and the drafts consulted on.
+    Role.STAKEHOLDER: 8,
+    # Drafters (12): the officers' 10, and the catalogs section: the ids of the provinces
+    # drafted for, and their catalog versions with entry counts.
+    Role.STANDARDS_DRAFTER: 12,
 }
 
 

@@ -143,6 +143,7 @@ ACCOUNTS: list[tuple[str, str, str, str, str | None]] = [
     ("sh.inspector", "冯刚 Feng Gang", "sh_authority", Role.INSPECTOR, "310000"),
     ("ministry.reviewer", "刘洋 Liu Yang", "mohrss", Role.MINISTRY_REVIEWER, None),
     ("partner.reader", "何平 He Ping", "sh_exit_entry", Role.PARTNER_READER, "310000"),
+    ("assoc.member", "蒋文 Jiang Wen", "sh_software_assoc", Role.STAKEHOLDER, None),
     ("site.admin", "林楠 Lin Nan", "mohrss", Role.SITE_ADMIN, None),
 ]
 
