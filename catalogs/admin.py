@@ -36,7 +36,13 @@ class OccupationAdmin(ReadOnly):
 
 class EntryInline(admin.TabularInline):
     model = CatalogEntry
-    fields = ["occupation", "category", "min_education", "min_experience_years", "min_annual_salary_cny"]
+    fields = (
+        "occupation",
+        "category",
+        "min_education",
+        "min_experience_years",
+        "min_annual_salary_cny",
+    )
     readonly_fields = fields
     extra = 0
     can_delete = False

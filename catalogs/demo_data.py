@@ -33,24 +33,80 @@ C = CatalogEntry.Category
 
 # code: category, education, years, min salary (CNY, None = not set), skills (zh, en)
 SHANGHAI_V1: dict[str, tuple[str, str, int, int | None, str, str]] = {
-    "2-02-10-03": (C.B, E.BACHELOR, 3, 300000, "软件架构设计、主流编程语言", "Software architecture, mainstream languages"),
+    "2-02-10-03": (
+        C.B,
+        E.BACHELOR,
+        3,
+        300000,
+        "软件架构设计、主流编程语言",
+        "Software architecture, mainstream languages",
+    ),
     "2-02-10-04": (C.B, E.BACHELOR, 3, 280000, "网络规划与运维", "Network planning and operation"),
-    "2-02-10-05": (C.B, E.BACHELOR, 3, 300000, "信息系统分析与建模", "Information systems analysis and modelling"),
-    "2-02-10-07": (C.B, E.BACHELOR, 3, 320000, "信息安全认证（如CISSP）", "Security certification (e.g. CISSP)"),
+    "2-02-10-05": (
+        C.B,
+        E.BACHELOR,
+        3,
+        300000,
+        "信息系统分析与建模",
+        "Information systems analysis and modelling",
+    ),
+    "2-02-10-07": (
+        C.B,
+        E.BACHELOR,
+        3,
+        320000,
+        "信息安全认证（如CISSP）",
+        "Security certification (e.g. CISSP)",
+    ),
     "2-02-07-01": (C.B, E.BACHELOR, 5, 260000, "机械设计软件", "Mechanical design software"),
-    "2-02-07-07": (C.B, E.BACHELOR, 3, 280000, "工业自动化控制", "Industrial automation and control"),
-    "2-02-27-07": (C.B, E.MASTER, 3, 300000, "碳核算与碳资产管理", "Carbon accounting and asset management"),
+    "2-02-07-07": (
+        C.B,
+        E.BACHELOR,
+        3,
+        280000,
+        "工业自动化控制",
+        "Industrial automation and control",
+    ),
+    "2-02-27-07": (
+        C.B,
+        E.MASTER,
+        3,
+        300000,
+        "碳核算与碳资产管理",
+        "Carbon accounting and asset management",
+    ),
     "2-05-01-18": (C.B, E.DOCTORATE, 5, 500000, "执业医师资格", "Licensed physician"),
-    "2-08-01-01": (C.B, E.DOCTORATE, 2, None, "高校教学科研经历", "University teaching and research"),
-    "2-06-07-02": (C.B, E.BACHELOR, 5, 350000, "跨国市场营销管理", "International marketing management"),
+    "2-08-01-01": (
+        C.B,
+        E.DOCTORATE,
+        2,
+        None,
+        "高校教学科研经历",
+        "University teaching and research",
+    ),
+    "2-06-07-02": (
+        C.B,
+        E.BACHELOR,
+        5,
+        350000,
+        "跨国市场营销管理",
+        "International marketing management",
+    ),
 }
 # Version 2: added, removed and changed entries.
 SHANGHAI_V2_ADD = {
     "2-02-10-08": (C.B, E.BACHELOR, 3, 260000, "云平台运维", "Cloud platform operation"),
-    "2-02-27-01": (C.B, E.BACHELOR, 3, 240000, "环境监测仪器与数据分析", "Environmental monitoring and data analysis"),
+    "2-02-27-01": (
+        C.B,
+        E.BACHELOR,
+        3,
+        240000,
+        "环境监测仪器与数据分析",
+        "Environmental monitoring and data analysis",
+    ),
 }
 SHANGHAI_V2_REMOVE = ("2-06-07-02",)
-SHANGHAI_V2_CHANGE = {
+SHANGHAI_V2_CHANGE: dict[str, dict[str, Any]] = {
     "2-02-10-03": {"min_annual_salary_cny": Decimal("330000"), "min_experience_years": 2},
     "2-02-27-07": {"min_education": E.BACHELOR},
 }
@@ -59,7 +115,14 @@ GUANGDONG_V1 = {
     "2-02-10-06": (C.B, E.BACHELOR, 3, 260000, "嵌入式系统开发", "Embedded systems development"),
     "2-02-07-02": (C.B, E.BACHELOR, 5, 240000, "智能制造工艺", "Smart manufacturing processes"),
     "2-05-01-02": (C.B, E.DOCTORATE, 5, 450000, "执业医师资格", "Licensed physician"),
-    "2-02-29-03": (C.B, E.BACHELOR, 5, 220000, "质量管理体系认证", "Quality management certification"),
+    "2-02-29-03": (
+        C.B,
+        E.BACHELOR,
+        5,
+        220000,
+        "质量管理体系认证",
+        "Quality management certification",
+    ),
 }
 BEIJING_PILOT = {
     "2-02-10-03": (C.B, E.BACHELOR, 2, 250000, "", ""),
@@ -163,7 +226,11 @@ def load(*, stdout: Any = None, users: dict[str, User], **kwargs: Any) -> None:
 
 
 def _shanghai_v2(v1: GuidanceCatalog, users: dict[str, User], today: dt.date) -> None:
-    drafter, reviewer, member = users["sh.drafter"], users["ministry.reviewer"], users["assoc.member"]
+    drafter, reviewer, member = (
+        users["sh.drafter"],
+        users["ministry.reviewer"],
+        users["assoc.member"],
+    )
     v2 = services.catalog_new_version(actor=drafter, source=v1)
     start = dt.date(today.year + 1, 3, 1)
     v2 = services.catalog_update(
@@ -194,12 +261,15 @@ def _shanghai_v2(v1: GuidanceCatalog, users: dict[str, User], today: dt.date) ->
     for code, changes in SHANGHAI_V2_CHANGE.items():
         services.entry_save(actor=drafter, catalog=v2, occupation=occupations[code], **changes)
     association = Organization.objects.get(name_zh="上海市软件行业协会（演示）")
-    v2 = filings.consultation_open(
-        actor=drafter, filing=v2, organizations=[association], deadline=today + dt.timedelta(days=14)
+    consulted = filings.consultation_open(
+        actor=drafter,
+        filing=v2,
+        organizations=[association],
+        deadline=today + dt.timedelta(days=14),
     )
     comment = filings.consultation_comment(
         actor=member,
-        filing=v2,
+        filing=consulted,
         text="建议将计算机软件工程技术人员的工作经历要求由3年调整为2年，以吸引青年人才。",
         entry=v2.entries.get(occupation__code="2-02-10-03"),
     )
@@ -208,5 +278,5 @@ def _shanghai_v2(v1: GuidanceCatalog, users: dict[str, User], today: dt.date) ->
         comment=comment,
         text="已采纳：工作经历要求调整为2年，同时最低年薪调整为33万元。",
     )
-    v2 = filings.filing_transition(actor=drafter, filing=v2, transition="submit")
-    filings.filing_transition(actor=reviewer, filing=v2, transition="start_review")
+    filed = filings.filing_transition(actor=drafter, filing=consulted, transition="submit")
+    filings.filing_transition(actor=reviewer, filing=filed, transition="start_review")

@@ -9,8 +9,8 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from portal import dashboard, demo, navigation
-from portal.dashboard import DashboardSection
 from portal.api import root as api_root
+from portal.dashboard import DashboardSection
 from portal.filings import register_filing_kind
 from portal.navigation import PUBLIC, NavItem
 from portal.roles import Role

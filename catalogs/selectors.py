@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
@@ -231,7 +231,7 @@ def catalog_entries(
     return qs.order_by("occupation__code")
 
 
-# --- Drafting and review ---------------------------------------------------------------------------
+# --- Drafting and review -------------------------------------------------------------------
 
 
 def catalogs_for_drafter(user: User) -> QuerySet[GuidanceCatalog]:
@@ -246,9 +246,7 @@ def catalogs_for_drafter(user: User) -> QuerySet[GuidanceCatalog]:
 def catalogs_for_review() -> QuerySet[GuidanceCatalog]:
     """What the ministry has to look at, oldest filing first."""
     return (
-        GuidanceCatalog.objects.filter(
-            state__in=[FilingState.SUBMITTED, FilingState.UNDER_REVIEW]
-        )
+        GuidanceCatalog.objects.filter(state__in=[FilingState.SUBMITTED, FilingState.UNDER_REVIEW])
         .select_related("region")
         .annotate(entry_count=Count("entries"))
         .order_by("submitted_at", "pk")
@@ -297,7 +295,7 @@ def catalog_with_entries(pk: int) -> GuidanceCatalog | None:
     )
 
 
-# --- Redline ------------------------------------------------------------------------------------------
+# --- Redline ---------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -348,7 +346,7 @@ def redline_baseline(catalog: GuidanceCatalog) -> GuidanceCatalog | None:
         .order_by("-effective_from")
         .first()
     )
-    return latest or catalog.based_on
+    return latest or cast(GuidanceCatalog | None, catalog.based_on)
 
 
 def _entries(catalog: GuidanceCatalog | None) -> dict[str, CatalogEntry]:
@@ -364,9 +362,7 @@ def _label(model: Any, name: str) -> str:
     return str(model._meta.get_field(name).verbose_name)
 
 
-def catalog_redline(
-    catalog: GuidanceCatalog, against: GuidanceCatalog | None = None
-) -> Redline:
+def catalog_redline(catalog: GuidanceCatalog, against: GuidanceCatalog | None = None) -> Redline:
     """Entries added, removed and changed field by field, and changed metadata."""
     baseline = against if against is not None else redline_baseline(catalog)
     new = _entries(catalog)
@@ -392,7 +388,14 @@ def catalog_redline(
             unchanged += 1
     metadata = []
     if baseline is not None:
-        for name in ("title_zh", "title_en", "notes_zh", "notes_en", "effective_from", "expires_on"):
+        for name in (
+            "title_zh",
+            "title_en",
+            "notes_zh",
+            "notes_en",
+            "effective_from",
+            "expires_on",
+        ):
             before, after = getattr(baseline, name), getattr(catalog, name)
             if before != after:
                 metadata.append(FieldChange(name, _label(GuidanceCatalog, name), before, after))

@@ -86,7 +86,9 @@ def _read_csv(data: bytes) -> tuple[list[str], list[Row]]:
     except StopIteration:
         raise SpreadsheetError(_("The file is empty.")) from None
     except csv.Error as exc:
-        raise SpreadsheetError(_("The CSV file cannot be read: %(error)s") % {"error": exc}) from exc
+        raise SpreadsheetError(
+            _("The CSV file cannot be read: %(error)s") % {"error": exc}
+        ) from exc
     rows: list[Row] = []
     try:
         for cells in reader:

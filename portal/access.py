@@ -13,6 +13,7 @@ user may not see it, so that the two cannot be told apart.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TypeGuard
 
 from django.contrib.auth.models import AnonymousUser, Permission
 from django.db.models import Q, QuerySet
@@ -30,7 +31,8 @@ from portal.roles import ROLE_SPECS, SECOND_FACTOR_ROLES, Role, RoleSpec, Scope
 AnyUser = User | AnonymousUser | None  # None: the system, which holds no scope
 
 
-def _signed_in(user: AnyUser | None) -> bool:
+def _signed_in(user: AnyUser) -> TypeGuard[User]:
+    """A signed-in, active person (narrows the type for the checker)."""
     return bool(user is not None and user.is_authenticated and user.is_active)
 
 
@@ -43,7 +45,7 @@ def role_names(user: AnyUser) -> frozenset[str]:
         cached = frozenset(
             name for name in user.groups.values_list("name", flat=True) if name in ROLE_SPECS
         )
-        user._portal_role_names = cached  # type: ignore[union-attr]
+        user.__dict__["_portal_role_names"] = cached
     return cached
 
 
@@ -76,7 +78,7 @@ def region_ids_for(user: AnyUser, *codenames: str) -> frozenset[int]:
     key = tuple(sorted(set(codenames)))
     if key not in memo:
         granted = RegionUserObjectPermission.objects.filter(
-            user=user,  # type: ignore[misc]
+            user=user,
             permission__content_type__app_label="portal",
             permission__codename__in=key,
         ).values("content_object_id")
@@ -128,7 +130,7 @@ def organizations_for(user: AnyUser, codename: str) -> QuerySet[Organization]:
     if not _signed_in(user):
         return Organization.objects.none()
     granted = OrganizationUserObjectPermission.objects.filter(
-        user=user,  # type: ignore[misc]
+        user=user,
         permission__content_type__app_label="portal",
         permission__codename=codename,
     ).values("content_object_id")
@@ -183,17 +185,17 @@ class RoleAssignment:
 def role_assignments(user: AnyUser) -> list[RoleAssignment]:
     """Every role the user holds and its scope, in role order (three queries)."""
     names = role_names(user)
-    if not names:
+    if not names or not _signed_in(user):
         return []
     region_grants: dict[str, list[Region]] = {}
-    for grant in RegionUserObjectPermission.objects.filter(user=user).select_related(  # type: ignore[misc]
+    for grant in RegionUserObjectPermission.objects.filter(user=user).select_related(
         "content_object", "permission"
     ):
         region_grants.setdefault(grant.permission.codename, []).append(grant.content_object)
     organization_grants: dict[str, list[Organization]] = {}
-    for org_grant in OrganizationUserObjectPermission.objects.filter(
-        user=user  # type: ignore[misc]
-    ).select_related("content_object__region", "permission"):
+    for org_grant in OrganizationUserObjectPermission.objects.filter(user=user).select_related(
+        "content_object__region", "permission"
+    ):
         organization_grants.setdefault(org_grant.permission.codename, []).append(
             org_grant.content_object
         )

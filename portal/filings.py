@@ -141,12 +141,15 @@ def _today(context: TransitionContext) -> dt.date:
 
 def guard_validity(filing: FilingBase, context: TransitionContext) -> None:
     problems = validity_problems(filing.effective_from, filing.expires_on)
-    if not problems and filing.effective_from is not None:
-        if filing.effective_from < _today(context):
-            problems.append(
-                gettext("The effective date %(date)s has passed: choose today or a later day.")
-                % {"date": filing.effective_from.isoformat()}
-            )
+    if (
+        not problems
+        and filing.effective_from is not None
+        and (filing.effective_from < _today(context))
+    ):
+        problems.append(
+            gettext("The effective date %(date)s has passed: choose today or a later day.")
+            % {"date": filing.effective_from.isoformat()}
+        )
     if problems:
         raise GuardFailed(" ".join(problems), details={"field": "effective_from"})
 
@@ -177,7 +180,8 @@ def guard_consultation_invitations(filing: FilingBase, context: TransitionContex
 
 def _overlapping(filing: FilingBase) -> tuple[FilingBase | None, list[FilingBase]]:
     """The version this one supersedes, and any published version it would overlap."""
-    assert filing.effective_from is not None and filing.expires_on is not None
+    assert filing.effective_from is not None
+    assert filing.expires_on is not None
     others = list(
         type(filing)
         ._default_manager.filter(region_id=filing.region_id, state__in=PUBLISHED_STATES)
@@ -218,13 +222,9 @@ def guard_no_overlap(filing: FilingBase, context: TransitionContext) -> None:
         )
     _predecessor, conflicts = _overlapping(filing)
     if conflicts:
-        names = ", ".join(
-            f"v{c.version} ({c.effective_from} - {c.ends_on})" for c in conflicts
-        )
+        names = ", ".join(f"v{c.version} ({c.effective_from} - {c.ends_on})" for c in conflicts)
         raise GuardFailed(
-            gettext(
-                "The validity of this version would overlap published versions: %(names)s."
-            )
+            gettext("The validity of this version would overlap published versions: %(names)s.")
             % {"names": names},
             details={"overlaps": [c.pk for c in conflicts]},
         )
@@ -511,9 +511,12 @@ def may_comment(actor: User | None, filing: FilingBase) -> bool:
         content_object_id=actor.organization_id,
         permission__codename="respond_to_consultations",
     ).exists()
-    return responds and filing.invitations.filter(  # type: ignore[attr-defined]
-        organization_id=actor.organization_id
-    ).exists()
+    return (
+        responds
+        and filing.invitations.filter(  # type: ignore[attr-defined]
+            organization_id=actor.organization_id
+        ).exists()
+    )
 
 
 def consultation_comment(

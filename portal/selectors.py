@@ -37,7 +37,8 @@ def visible_regions(user: AnyUser) -> QuerySet[Region]:
 
 def _national_viewer(user: AnyUser) -> bool:
     return bool(
-        user.is_authenticated
+        user is not None
+        and user.is_authenticated
         and (
             user.is_superuser
             or has_role(user, Role.MINISTRY_REVIEWER)
@@ -50,7 +51,7 @@ def organizations_visible(user: AnyUser) -> QuerySet[Organization]:
     """Organizations the user may look up: all for ministry staff, those of their regions
     for officers, their own for everyone else."""
     base = Organization.objects.select_related("region")
-    if not user.is_authenticated:
+    if user is None or not user.is_authenticated:
         return base.none()
     if _national_viewer(user):
         return base.all()

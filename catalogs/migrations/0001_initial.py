@@ -7,180 +7,536 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('portal', '0004_filing_reminders_stakeholders'),
+        ("portal", "0004_filing_reminders_stakeholders"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='GuidanceCatalog',
+            name="GuidanceCatalog",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('version', models.PositiveIntegerField(verbose_name='version')),
-                ('title_zh', models.CharField(max_length=200, verbose_name='title (Chinese)')),
-                ('title_en', models.CharField(blank=True, max_length=200, verbose_name='title (English)')),
-                ('notes_zh', models.TextField(blank=True, verbose_name='explanatory notes (Chinese)')),
-                ('notes_en', models.TextField(blank=True, verbose_name='explanatory notes (English)')),
-                ('state', models.CharField(choices=[('draft', 'Draft'), ('consultation', 'In consultation'), ('submitted', 'Filed with the ministry'), ('under_review', 'Under ministry review'), ('returned', 'Returned by the ministry'), ('approved', 'Approved'), ('published', 'Published'), ('superseded', 'Superseded'), ('lapsed', 'Lapsed'), ('withdrawn', 'Withdrawn')], default='draft', max_length=16, verbose_name='state')),
-                ('effective_from', models.DateField(blank=True, null=True, verbose_name='effective from')),
-                ('expires_on', models.DateField(blank=True, help_text='The last day of validity; 3 to 5 years after the effective date.', null=True, verbose_name='valid until')),
-                ('superseded_on', models.DateField(blank=True, help_text='Set when a newer version is published: its effective date.', null=True, verbose_name='superseded on')),
-                ('consultation_deadline', models.DateField(blank=True, null=True, verbose_name='consultation until')),
-                ('submitted_at', models.DateTimeField(blank=True, null=True, verbose_name='filed')),
-                ('approved_at', models.DateTimeField(blank=True, null=True, verbose_name='approved')),
-                ('published_at', models.DateTimeField(blank=True, null=True, verbose_name='published')),
-                ('withdrawn_at', models.DateTimeField(blank=True, null=True, verbose_name='withdrawn')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='last changed')),
-                ('edition', models.PositiveSmallIntegerField(default=2022, help_text='The edition of the occupational classification its entries use.', verbose_name='classification edition')),
-                ('based_on', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='catalogs.guidancecatalog', verbose_name='based on version')),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='created by')),
-                ('region', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='portal.region', verbose_name='province')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("version", models.PositiveIntegerField(verbose_name="version")),
+                ("title_zh", models.CharField(max_length=200, verbose_name="title (Chinese)")),
+                (
+                    "title_en",
+                    models.CharField(blank=True, max_length=200, verbose_name="title (English)"),
+                ),
+                (
+                    "notes_zh",
+                    models.TextField(blank=True, verbose_name="explanatory notes (Chinese)"),
+                ),
+                (
+                    "notes_en",
+                    models.TextField(blank=True, verbose_name="explanatory notes (English)"),
+                ),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[
+                            ("draft", "Draft"),
+                            ("consultation", "In consultation"),
+                            ("submitted", "Filed with the ministry"),
+                            ("under_review", "Under ministry review"),
+                            ("returned", "Returned by the ministry"),
+                            ("approved", "Approved"),
+                            ("published", "Published"),
+                            ("superseded", "Superseded"),
+                            ("lapsed", "Lapsed"),
+                            ("withdrawn", "Withdrawn"),
+                        ],
+                        default="draft",
+                        max_length=16,
+                        verbose_name="state",
+                    ),
+                ),
+                (
+                    "effective_from",
+                    models.DateField(blank=True, null=True, verbose_name="effective from"),
+                ),
+                (
+                    "expires_on",
+                    models.DateField(
+                        blank=True,
+                        help_text="The last day of validity; 3 to 5 years after the effective date.",
+                        null=True,
+                        verbose_name="valid until",
+                    ),
+                ),
+                (
+                    "superseded_on",
+                    models.DateField(
+                        blank=True,
+                        help_text="Set when a newer version is published: its effective date.",
+                        null=True,
+                        verbose_name="superseded on",
+                    ),
+                ),
+                (
+                    "consultation_deadline",
+                    models.DateField(blank=True, null=True, verbose_name="consultation until"),
+                ),
+                ("submitted_at", models.DateTimeField(blank=True, null=True, verbose_name="filed")),
+                (
+                    "approved_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="approved"),
+                ),
+                (
+                    "published_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="published"),
+                ),
+                (
+                    "withdrawn_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="withdrawn"),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="last changed")),
+                (
+                    "edition",
+                    models.PositiveSmallIntegerField(
+                        default=2022,
+                        help_text="The edition of the occupational classification its entries use.",
+                        verbose_name="classification edition",
+                    ),
+                ),
+                (
+                    "based_on",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="catalogs.guidancecatalog",
+                        verbose_name="based on version",
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="created by",
+                    ),
+                ),
+                (
+                    "region",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="portal.region",
+                        verbose_name="province",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'Guidance Catalog',
-                'verbose_name_plural': 'Guidance Catalogs',
-                'ordering': ['region__code', '-version'],
-                'abstract': False,
+                "verbose_name": "Guidance Catalog",
+                "verbose_name_plural": "Guidance Catalogs",
+                "ordering": ["region__code", "-version"],
+                "abstract": False,
             },
         ),
         migrations.CreateModel(
-            name='CatalogInvitation',
+            name="CatalogInvitation",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('invited_at', models.DateTimeField(auto_now_add=True, verbose_name='invited')),
-                ('invited_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='invited by')),
-                ('organization', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='portal.organization', verbose_name='organization')),
-                ('catalog', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='invitations', to='catalogs.guidancecatalog', verbose_name='catalog')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("invited_at", models.DateTimeField(auto_now_add=True, verbose_name="invited")),
+                (
+                    "invited_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="invited by",
+                    ),
+                ),
+                (
+                    "organization",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="portal.organization",
+                        verbose_name="organization",
+                    ),
+                ),
+                (
+                    "catalog",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="invitations",
+                        to="catalogs.guidancecatalog",
+                        verbose_name="catalog",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'consultation invitation',
-                'verbose_name_plural': 'consultation invitations',
+                "verbose_name": "consultation invitation",
+                "verbose_name_plural": "consultation invitations",
             },
         ),
         migrations.CreateModel(
-            name='CatalogEntry',
+            name="CatalogEntry",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('category', models.CharField(choices=[('A', 'Category A (high-end talent)'), ('B', 'Category B (professional talent)')], default='B', max_length=1, verbose_name='category supported')),
-                ('min_education', models.CharField(choices=[('none', 'No minimum'), ('vocational', 'Vocational qualification'), ('bachelor', "Bachelor's degree"), ('master', "Master's degree"), ('doctorate', 'Doctorate')], default='none', max_length=16, verbose_name='minimum education')),
-                ('min_experience_years', models.PositiveSmallIntegerField(default=0, verbose_name='minimum years of relevant experience')),
-                ('skills_zh', models.TextField(blank=True, verbose_name='required skills or certificates (Chinese)')),
-                ('skills_en', models.TextField(blank=True, verbose_name='required skills or certificates (English)')),
-                ('min_annual_salary_cny', models.DecimalField(blank=True, decimal_places=2, max_digits=12, null=True, verbose_name='minimum annual salary (CNY)')),
-                ('remarks_zh', models.TextField(blank=True, verbose_name='remarks (Chinese)')),
-                ('remarks_en', models.TextField(blank=True, verbose_name='remarks (English)')),
-                ('catalog', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='entries', to='catalogs.guidancecatalog', verbose_name='catalog')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "category",
+                    models.CharField(
+                        choices=[
+                            ("A", "Category A (high-end talent)"),
+                            ("B", "Category B (professional talent)"),
+                        ],
+                        default="B",
+                        max_length=1,
+                        verbose_name="category supported",
+                    ),
+                ),
+                (
+                    "min_education",
+                    models.CharField(
+                        choices=[
+                            ("none", "No minimum"),
+                            ("vocational", "Vocational qualification"),
+                            ("bachelor", "Bachelor's degree"),
+                            ("master", "Master's degree"),
+                            ("doctorate", "Doctorate"),
+                        ],
+                        default="none",
+                        max_length=16,
+                        verbose_name="minimum education",
+                    ),
+                ),
+                (
+                    "min_experience_years",
+                    models.PositiveSmallIntegerField(
+                        default=0, verbose_name="minimum years of relevant experience"
+                    ),
+                ),
+                (
+                    "skills_zh",
+                    models.TextField(
+                        blank=True, verbose_name="required skills or certificates (Chinese)"
+                    ),
+                ),
+                (
+                    "skills_en",
+                    models.TextField(
+                        blank=True, verbose_name="required skills or certificates (English)"
+                    ),
+                ),
+                (
+                    "min_annual_salary_cny",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=2,
+                        max_digits=12,
+                        null=True,
+                        verbose_name="minimum annual salary (CNY)",
+                    ),
+                ),
+                ("remarks_zh", models.TextField(blank=True, verbose_name="remarks (Chinese)")),
+                ("remarks_en", models.TextField(blank=True, verbose_name="remarks (English)")),
+                (
+                    "catalog",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="entries",
+                        to="catalogs.guidancecatalog",
+                        verbose_name="catalog",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'catalog entry',
-                'verbose_name_plural': 'catalog entries',
-                'ordering': ['catalog', 'occupation__code'],
+                "verbose_name": "catalog entry",
+                "verbose_name_plural": "catalog entries",
+                "ordering": ["catalog", "occupation__code"],
             },
         ),
         migrations.CreateModel(
-            name='CatalogComment',
+            name="CatalogComment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('text', models.TextField(verbose_name='comment')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='written')),
-                ('answer', models.TextField(blank=True, verbose_name='answer')),
-                ('answered_at', models.DateTimeField(blank=True, null=True, verbose_name='answered')),
-                ('occupation_code', models.CharField(blank=True, help_text='Kept when the entry is later removed from the draft.', max_length=10, verbose_name='occupation commented on')),
-                ('answered_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='answered by')),
-                ('author', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='author')),
-                ('organization', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='portal.organization', verbose_name='organization')),
-                ('entry', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='comments', to='catalogs.catalogentry', verbose_name='entry')),
-                ('catalog', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='comments', to='catalogs.guidancecatalog', verbose_name='catalog')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("text", models.TextField(verbose_name="comment")),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="written")),
+                ("answer", models.TextField(blank=True, verbose_name="answer")),
+                (
+                    "answered_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="answered"),
+                ),
+                (
+                    "occupation_code",
+                    models.CharField(
+                        blank=True,
+                        help_text="Kept when the entry is later removed from the draft.",
+                        max_length=10,
+                        verbose_name="occupation commented on",
+                    ),
+                ),
+                (
+                    "answered_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="answered by",
+                    ),
+                ),
+                (
+                    "author",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="author",
+                    ),
+                ),
+                (
+                    "organization",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="portal.organization",
+                        verbose_name="organization",
+                    ),
+                ),
+                (
+                    "entry",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="comments",
+                        to="catalogs.catalogentry",
+                        verbose_name="entry",
+                    ),
+                ),
+                (
+                    "catalog",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="comments",
+                        to="catalogs.guidancecatalog",
+                        verbose_name="catalog",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'consultation comment',
-                'verbose_name_plural': 'consultation comments',
-                'ordering': ['created_at', 'id'],
-                'abstract': False,
+                "verbose_name": "consultation comment",
+                "verbose_name_plural": "consultation comments",
+                "ordering": ["created_at", "id"],
+                "abstract": False,
             },
         ),
         migrations.CreateModel(
-            name='Occupation',
+            name="Occupation",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('edition', models.PositiveSmallIntegerField(default=2022, verbose_name='edition')),
-                ('code', models.CharField(help_text='D-DD-DD-DD: major, medium and minor group, occupation.', max_length=10, validators=[django.core.validators.RegexValidator('^\\d-\\d{2}-\\d{2}-\\d{2}$')], verbose_name='code')),
-                ('level', models.PositiveSmallIntegerField(choices=[(1, 'Major group'), (2, 'Medium group'), (3, 'Minor group'), (4, 'Detailed occupation')], verbose_name='level')),
-                ('title_zh', models.CharField(max_length=200, verbose_name='title (Chinese)')),
-                ('title_en', models.CharField(blank=True, max_length=300, verbose_name='title (English)')),
-                ('definition', models.TextField(blank=True, verbose_name='definition')),
-                ('is_digital', models.BooleanField(default=False, help_text='Marked S in the classification.', verbose_name='digital occupation')),
-                ('is_green', models.BooleanField(default=False, help_text='Marked L in the classification.', verbose_name='green occupation')),
-                ('parent_code', models.CharField(blank=True, help_text='Derived from the code: the group this entry belongs to.', max_length=10, verbose_name='parent group code')),
-                ('imported_at', models.DateTimeField(auto_now=True, verbose_name='last imported')),
-                ('parent', models.ForeignKey(blank=True, help_text='The nearest group present in the edition (the parent group itself unless the edition lacks it).', null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='children', to='catalogs.occupation', verbose_name='parent group')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("edition", models.PositiveSmallIntegerField(default=2022, verbose_name="edition")),
+                (
+                    "code",
+                    models.CharField(
+                        help_text="D-DD-DD-DD: major, medium and minor group, occupation.",
+                        max_length=10,
+                        validators=[
+                            django.core.validators.RegexValidator("^\\d-\\d{2}-\\d{2}-\\d{2}$")
+                        ],
+                        verbose_name="code",
+                    ),
+                ),
+                (
+                    "level",
+                    models.PositiveSmallIntegerField(
+                        choices=[
+                            (1, "Major group"),
+                            (2, "Medium group"),
+                            (3, "Minor group"),
+                            (4, "Detailed occupation"),
+                        ],
+                        verbose_name="level",
+                    ),
+                ),
+                ("title_zh", models.CharField(max_length=200, verbose_name="title (Chinese)")),
+                (
+                    "title_en",
+                    models.CharField(blank=True, max_length=300, verbose_name="title (English)"),
+                ),
+                ("definition", models.TextField(blank=True, verbose_name="definition")),
+                (
+                    "is_digital",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Marked S in the classification.",
+                        verbose_name="digital occupation",
+                    ),
+                ),
+                (
+                    "is_green",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Marked L in the classification.",
+                        verbose_name="green occupation",
+                    ),
+                ),
+                (
+                    "parent_code",
+                    models.CharField(
+                        blank=True,
+                        help_text="Derived from the code: the group this entry belongs to.",
+                        max_length=10,
+                        verbose_name="parent group code",
+                    ),
+                ),
+                ("imported_at", models.DateTimeField(auto_now=True, verbose_name="last imported")),
+                (
+                    "parent",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="The nearest group present in the edition (the parent group itself unless the edition lacks it).",
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="children",
+                        to="catalogs.occupation",
+                        verbose_name="parent group",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'occupation',
-                'verbose_name_plural': 'occupations',
-                'ordering': ['edition', 'code'],
+                "verbose_name": "occupation",
+                "verbose_name_plural": "occupations",
+                "ordering": ["edition", "code"],
             },
         ),
         migrations.AddField(
-            model_name='catalogentry',
-            name='occupation',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='catalog_entries', to='catalogs.occupation', verbose_name='occupation'),
+            model_name="catalogentry",
+            name="occupation",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="catalog_entries",
+                to="catalogs.occupation",
+                verbose_name="occupation",
+            ),
         ),
         migrations.AddIndex(
-            model_name='guidancecatalog',
-            index=models.Index(fields=['region', 'state'], name='catalog_region_state_idx'),
+            model_name="guidancecatalog",
+            index=models.Index(fields=["region", "state"], name="catalog_region_state_idx"),
         ),
         migrations.AddIndex(
-            model_name='guidancecatalog',
-            index=models.Index(fields=['state', 'expires_on'], name='catalog_state_expiry_idx'),
+            model_name="guidancecatalog",
+            index=models.Index(fields=["state", "expires_on"], name="catalog_state_expiry_idx"),
         ),
         migrations.AddConstraint(
-            model_name='guidancecatalog',
-            constraint=models.UniqueConstraint(fields=('region', 'version'), name='catalogs_guidancecatalog_region_version'),
+            model_name="guidancecatalog",
+            constraint=models.UniqueConstraint(
+                fields=("region", "version"), name="catalogs_guidancecatalog_region_version"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='guidancecatalog',
-            constraint=models.CheckConstraint(condition=models.Q(('expires_on__isnull', True), ('effective_from__isnull', True), ('expires_on__gt', models.F('effective_from')), _connector='OR'), name='catalogs_guidancecatalog_expires_after_start'),
+            model_name="guidancecatalog",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("expires_on__isnull", True),
+                    ("effective_from__isnull", True),
+                    ("expires_on__gt", models.F("effective_from")),
+                    _connector="OR",
+                ),
+                name="catalogs_guidancecatalog_expires_after_start",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='guidancecatalog',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('state__in', ['published', 'superseded', 'lapsed']), _negated=True), models.Q(('effective_from__isnull', False), ('expires_on__isnull', False), ('published_at__isnull', False)), _connector='OR'), name='catalogs_guidancecatalog_published_has_period'),
+            model_name="guidancecatalog",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("state__in", ["published", "superseded", "lapsed"]), _negated=True),
+                    models.Q(
+                        ("effective_from__isnull", False),
+                        ("expires_on__isnull", False),
+                        ("published_at__isnull", False),
+                    ),
+                    _connector="OR",
+                ),
+                name="catalogs_guidancecatalog_published_has_period",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='cataloginvitation',
-            constraint=models.UniqueConstraint(fields=('catalog', 'organization'), name='catalog_invitation_once'),
+            model_name="cataloginvitation",
+            constraint=models.UniqueConstraint(
+                fields=("catalog", "organization"), name="catalog_invitation_once"
+            ),
         ),
         migrations.AddIndex(
-            model_name='occupation',
-            index=models.Index(fields=['edition', 'level', 'code'], name='occupation_ed_level_idx'),
+            model_name="occupation",
+            index=models.Index(fields=["edition", "level", "code"], name="occupation_ed_level_idx"),
         ),
         migrations.AddIndex(
-            model_name='occupation',
-            index=models.Index(fields=['edition', 'parent'], name='occupation_ed_parent_idx'),
+            model_name="occupation",
+            index=models.Index(fields=["edition", "parent"], name="occupation_ed_parent_idx"),
         ),
         migrations.AddConstraint(
-            model_name='occupation',
-            constraint=models.UniqueConstraint(fields=('edition', 'code'), name='occupation_edition_code'),
+            model_name="occupation",
+            constraint=models.UniqueConstraint(
+                fields=("edition", "code"), name="occupation_edition_code"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='occupation',
-            constraint=models.CheckConstraint(condition=models.Q(('level__gte', 1), ('level__lte', 4)), name='occupation_level_range'),
+            model_name="occupation",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("level__gte", 1), ("level__lte", 4)),
+                name="occupation_level_range",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='catalogentry',
-            constraint=models.UniqueConstraint(fields=('catalog', 'occupation'), name='catalog_entry_one_per_occupation'),
+            model_name="catalogentry",
+            constraint=models.UniqueConstraint(
+                fields=("catalog", "occupation"), name="catalog_entry_one_per_occupation"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='catalogentry',
-            constraint=models.CheckConstraint(condition=models.Q(('min_annual_salary_cny__isnull', True), ('min_annual_salary_cny__gte', 0), _connector='OR'), name='catalog_entry_salary_not_negative'),
+            model_name="catalogentry",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("min_annual_salary_cny__isnull", True),
+                    ("min_annual_salary_cny__gte", 0),
+                    _connector="OR",
+                ),
+                name="catalog_entry_salary_not_negative",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='catalogentry',
-            constraint=models.CheckConstraint(condition=models.Q(('min_experience_years__lte', 50)), name='catalog_entry_experience_range'),
+            model_name="catalogentry",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("min_experience_years__lte", 50)),
+                name="catalog_entry_experience_range",
+            ),
         ),
     ]

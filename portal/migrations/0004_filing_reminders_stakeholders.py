@@ -4,30 +4,62 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('portal', '0003_transition_state_labels'),
+        ("portal", "0003_transition_state_labels"),
     ]
 
     operations = [
         migrations.AlterModelOptions(
-            name='organization',
-            options={'ordering': ['kind', 'name_zh'], 'permissions': [('act_for_organization', 'Can act for the organization'), ('manage_organization_users', "Can manage the organization's users"), ('respond_to_consultations', 'Can comment on drafts the organization is consulted on')], 'verbose_name': 'organization', 'verbose_name_plural': 'organizations'},
+            name="organization",
+            options={
+                "ordering": ["kind", "name_zh"],
+                "permissions": [
+                    ("act_for_organization", "Can act for the organization"),
+                    ("manage_organization_users", "Can manage the organization's users"),
+                    (
+                        "respond_to_consultations",
+                        "Can comment on drafts the organization is consulted on",
+                    ),
+                ],
+                "verbose_name": "organization",
+                "verbose_name_plural": "organizations",
+            },
         ),
         migrations.CreateModel(
-            name='FilingReminder',
+            name="FilingReminder",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('target_model', models.CharField(max_length=100, verbose_name='filing type')),
-                ('target_id', models.CharField(max_length=64, verbose_name='filing id')),
-                ('milestone', models.CharField(choices=[('90', '90 days before expiry'), ('30', '30 days before expiry'), ('0', 'at expiry')], max_length=4, verbose_name='milestone')),
-                ('sent_at', models.DateTimeField(auto_now_add=True, verbose_name='sent')),
-                ('recipients', models.PositiveIntegerField(default=0, verbose_name='recipients')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("target_model", models.CharField(max_length=100, verbose_name="filing type")),
+                ("target_id", models.CharField(max_length=64, verbose_name="filing id")),
+                (
+                    "milestone",
+                    models.CharField(
+                        choices=[
+                            ("90", "90 days before expiry"),
+                            ("30", "30 days before expiry"),
+                            ("0", "at expiry"),
+                        ],
+                        max_length=4,
+                        verbose_name="milestone",
+                    ),
+                ),
+                ("sent_at", models.DateTimeField(auto_now_add=True, verbose_name="sent")),
+                ("recipients", models.PositiveIntegerField(default=0, verbose_name="recipients")),
             ],
             options={
-                'verbose_name': 'filing reminder',
-                'verbose_name_plural': 'filing reminders',
-                'constraints': [models.UniqueConstraint(fields=('target_model', 'target_id', 'milestone'), name='filing_reminder_once')],
+                "verbose_name": "filing reminder",
+                "verbose_name_plural": "filing reminders",
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("target_model", "target_id", "milestone"),
+                        name="filing_reminder_once",
+                    )
+                ],
             },
         ),
     ]

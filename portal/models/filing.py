@@ -164,7 +164,8 @@ class FilingBase(models.Model):
             return FilingStatus.WITHDRAWN
         if self.state not in PUBLISHED_STATES:
             return FilingStatus(self.state)
-        assert self.effective_from is not None and self.expires_on is not None
+        assert self.effective_from is not None
+        assert self.expires_on is not None
         if day < self.effective_from:
             return FilingStatus.SCHEDULED
         if self.superseded_on is not None and day >= self.superseded_on:

@@ -38,7 +38,7 @@ FIXED = (
 ).encode()
 
 
-def signed_in(user) -> Client:  # noqa: ANN001
+def signed_in(user) -> Client:
     client = Client()
     client.force_login(user)
     session = client.session
@@ -47,7 +47,7 @@ def signed_in(user) -> Client:  # noqa: ANN001
     return client
 
 
-def at(day: dt.date):  # noqa: ANN201
+def at(day: dt.date):
     """Pretend it is noon in Shanghai on ``day``."""
     moment = timezone.make_aware(dt.datetime.combine(day, dt.time(12, 0)))
     return mock.patch("django.utils.timezone.now", return_value=moment)

@@ -18,6 +18,7 @@ import pytest
 from django.db.models import Max
 from django.test import Client
 from django.utils import timezone, translation
+from django.utils.translation import ngettext
 from django.utils.formats import number_format
 
 from catalogs.models import CatalogComment, CatalogEntry, CatalogInvitation, GuidanceCatalog
@@ -524,10 +525,14 @@ def test_the_submission_reads_as_a_redline_against_the_version_in_force(
         )
         in text
     )
-    assert f"{tr('Validity', language)} {tr('%(n)d years', language, n=4)} " in text
+    with translation.override(language):
+        four_years = ngettext("%(n)d year", "%(n)d years", 4) % {"n": 4}
+    assert f"{tr('Validity', language)} {four_years} " in text
     assert f"{tr('Entries added', language)} 1 {tr('Entries removed', language)} 1 " in text
     assert f"{tr('Entries changed', language)} 1 {tr('Entries unchanged', language)} 1" in text
-    assert tr("%(n)d entry is unchanged.", language, n=1) in text
+    with translation.override(language):
+        unchanged = ngettext("%(n)s entry is unchanged.", "%(n)s entries are unchanged.", 1)
+    assert unchanged % {"n": 1} in text
 
     assert table(html, tr("Entries added", language)) == [
         [
