@@ -18,8 +18,8 @@ import pytest
 from django.db.models import Max
 from django.test import Client
 from django.utils import timezone, translation
-from django.utils.translation import ngettext
 from django.utils.formats import number_format
+from django.utils.translation import ngettext
 
 from catalogs.models import CatalogComment, CatalogEntry, CatalogInvitation, GuidanceCatalog
 from catalogs.registration import WORKFLOW_NAME
@@ -539,7 +539,7 @@ def test_the_submission_reads_as_a_redline_against_the_version_in_force(
             DATA,
             occupation[DATA],
             "A",
-            in_language(language, "Doctorate"),
+            in_language(language, CatalogEntry.Education.DOCTORATE.label),
             "5",
             "-",
             "Statistics",
