@@ -7,6 +7,8 @@ PostgreSQL and Redis, loads a realistic amount of data, and runs wrk against:
 * /api/v1/regions/              (public reference data, one query)
 * /api/v1/organizations/        (an officer's scoped list, token auth, 20 rows of 10,000)
 * /zh-hans/                     (the home page, a rendered template)
+* /zh-hans/catalogs/ ...          (public catalog pages: overview, a version of 200
+                                  entries, an occupation) and the open-data API lists
 
 Usage (needs wrk, PostgreSQL and Redis; `make bench` runs it):
 
@@ -88,6 +90,20 @@ if officer is None:
     officer = services.user_create(actor=None, username="bench.officer", email="bench@example.com",
                                    full_name="Bench", organization=authority)
     services.role_grant(actor=None, user=officer, role=Role.ACCEPTANCE_OFFICER, region=shanghai)
+# The classification and a published Shanghai catalog of 200 entries.
+import datetime as dt
+from django.utils import timezone
+from catalogs.importing import import_shipped_edition
+from catalogs.models import CatalogEntry, GuidanceCatalog, Occupation
+import_shipped_edition()
+if not GuidanceCatalog.objects.filter(region=shanghai, version=1).exists():
+    catalog = GuidanceCatalog.objects.create(
+        region=shanghai, version=1, title_zh="基准目录", state="published",
+        effective_from=dt.date(2026, 1, 1), expires_on=dt.date(2029, 12, 31),
+        published_at=timezone.now())
+    detailed = Occupation.objects.filter(edition=2022, level=4).order_by("code")[:200]
+    CatalogEntry.objects.bulk_create(
+        [CatalogEntry(catalog=catalog, occupation=o, min_experience_years=2) for o in detailed])
 from django.db import connection
 with connection.cursor() as cursor:  # fresh statistics, as autovacuum would give
     cursor.execute("ANALYZE")
@@ -164,6 +180,11 @@ def main() -> None:
             ("/api/v1/regions/", None),
             ("/api/v1/organizations/", f"Authorization: Token {token}"),
             ("/zh-hans/", None),
+            ("/zh-hans/catalogs/", None),
+            ("/zh-hans/catalogs/310000/v1/", None),
+            ("/zh-hans/occupations/2-02-10-03/", None),
+            ("/api/v1/occupations/", None),
+            ("/api/v1/catalogs/", None),
         ]
         print(f"\n{'path':<28} requests/s  ({args.connections} connections, {args.seconds} s)")
         for path, header in cases:

@@ -11,8 +11,7 @@ import datetime as dt
 from typing import Any
 
 import django_filters
-from django.db.models import Count, F, OuterRef, Prefetch, Q, QuerySet, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import F, Prefetch, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
@@ -123,26 +122,6 @@ class OccupationViewSet(viewsets.ReadOnlyModelViewSet[Occupation]):
 # --- Catalogs -------------------------------------------------------------------------------
 
 
-def public_catalogs() -> QuerySet[GuidanceCatalog]:
-    """Every version that has been published, with its province and its number of entries.
-
-    The count is a correlated subquery, so it runs only for the rows of the page (on the
-    index of the entries' catalog), never as a GROUP BY over the whole entries table.
-    """
-    entry_count = Subquery(
-        CatalogEntry.objects.filter(catalog=OuterRef("pk"))
-        .order_by()
-        .values("catalog")
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
-    return (
-        GuidanceCatalog.objects.filter(published_at__isnull=False)
-        .select_related("region")
-        .annotate(entry_count=Coalesce(entry_count, 0))
-    )
-
-
 class EntryPagination(DefaultCursorPagination):
     ordering = ("code", "id")  # type: ignore[assignment]
 
@@ -181,7 +160,7 @@ class CatalogViewSet(viewsets.ReadOnlyModelViewSet[GuidanceCatalog]):
     filterset_class = CatalogFilter
 
     def get_queryset(self) -> QuerySet[GuidanceCatalog]:
-        return public_catalogs()
+        return selectors.public_catalogs()
 
     def get_serializer_class(self) -> type[BaseSerializer[Any]]:
         if self.action == "entries":

@@ -12,7 +12,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, cast
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import CharField, Count, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models.functions import Cast, Coalesce
 from django.utils import timezone
 
 from catalogs.models import (
@@ -25,7 +26,7 @@ from catalogs.models import (
 from catalogs.services import REQUIREMENT_FIELDS
 from portal.access import region_ids_for
 from portal.filings import in_force_filter
-from portal.models import Region, User
+from portal.models import Region, TransitionRecord, User
 from portal.models.filing import PUBLISHED_STATES, FilingState, FilingStatus
 
 # --- The classification ---------------------------------------------------------------------
@@ -231,7 +232,88 @@ def catalog_entries(
     return qs.order_by("occupation__code")
 
 
+def _entry_count() -> Subquery:
+    """The number of a catalog's entries as a correlated subquery: it runs only for the
+    rows of the page (on the index of the entries' catalog), never as a GROUP BY over the
+    whole entries table."""
+    return Subquery(
+        CatalogEntry.objects.filter(catalog=OuterRef("pk"))
+        .order_by()
+        .values("catalog")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+
+
+def public_catalogs() -> QuerySet[GuidanceCatalog]:
+    """Every version that has been published, with its province and number of entries."""
+    return (
+        GuidanceCatalog.objects.filter(published_at__isnull=False)
+        .select_related("region")
+        .annotate(entry_count=Coalesce(_entry_count(), 0))
+    )
+
+
+def public_version(province_code: str, version: int, today: dt.date) -> GuidanceCatalog | None:
+    """A version that has been published, by its stable address, with its number of
+    entries and the version in force in its province today (one query)."""
+    in_force = GuidanceCatalog.objects.filter(
+        in_force_filter(today), region_id=OuterRef("region_id")
+    ).values("version")[:1]
+    return (
+        public_catalogs()
+        .filter(
+            region__code=province_code,
+            region__level=Region.Level.PROVINCE,
+            version=version,
+        )
+        .annotate(version_in_force=Subquery(in_force))
+        .first()
+    )
+
+
 # --- Drafting and review -------------------------------------------------------------------
+
+# What the ministry sees of a province's catalogs: from filing on (never drafts).
+REVIEWABLE_STATES = (
+    FilingState.SUBMITTED,
+    FilingState.UNDER_REVIEW,
+    FilingState.RETURNED,
+    FilingState.APPROVED,
+    FilingState.PUBLISHED,
+)
+DECISIONS = ("approve", "return")
+
+
+def reviewable_catalog(pk: int) -> GuidanceCatalog | None:
+    return (
+        GuidanceCatalog.objects.filter(pk=pk, state__in=REVIEWABLE_STATES)
+        .select_related("region", "based_on")
+        .first()
+    )
+
+
+def recent_catalog_decisions(limit: int = 20) -> list[GuidanceCatalog]:
+    """The catalogs most recently approved or returned, in every province, each with its
+    latest decision (``decision``, ``decided_at``, ``decided_by``, ``decision_reason``).
+    One query: the decision is read from the state changes by correlated subqueries."""
+    decisions = TransitionRecord.objects.filter(
+        target_model=GuidanceCatalog._meta.label_lower,
+        target_id=Cast(OuterRef("pk"), CharField()),
+        transition__in=DECISIONS,
+    ).order_by("-at", "-pk")
+    return list(
+        GuidanceCatalog.objects.annotate(
+            decided_at=Subquery(decisions.values("at")[:1]),
+            decision=Subquery(decisions.values("transition")[:1]),
+            decision_reason=Subquery(decisions.values("reason")[:1]),
+            decided_by=Subquery(decisions.values("actor__full_name")[:1]),
+            decided_by_username=Subquery(decisions.values("actor__username")[:1]),
+        )
+        .filter(decided_at__isnull=False)
+        .select_related("region")
+        .order_by("-decided_at", "-pk")[:limit]
+    )
 
 
 def catalogs_for_drafter(user: User) -> QuerySet[GuidanceCatalog]:

@@ -24,8 +24,7 @@ from typing import Any, cast
 
 from django import forms
 from django.core.cache import cache
-from django.db.models import Count, Max, OuterRef, QuerySet, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import Count, Max, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.middleware.gzip import GZipMiddleware
 from django.shortcuts import render
@@ -40,7 +39,6 @@ from django.views.decorators.http import condition, require_safe
 from catalogs import selectors
 from catalogs.models import CURRENT_EDITION, CatalogEntry, GuidanceCatalog, Occupation
 from catalogs.serializers import CatalogEntrySerializer
-from portal.filings import in_force_filter
 from portal.models import Region
 from portal.models.filing import FilingStatus
 from portal.pagination import page_of
@@ -161,32 +159,6 @@ def _occupation_paths(hits: list[Occupation], edition: int) -> dict[str, list[Oc
         return {}
     found = {o.code: o for o in selectors.occupations(edition).filter(code__in=every)}
     return {code: [found[c] for c in codes if c in found] for code, codes in wanted.items()}
-
-
-def _public_version(province_code: str, version: int, today: dt.date) -> GuidanceCatalog | None:
-    """A version that has been published, by its stable address, with its number of
-    entries and the version in force in its province today (one query)."""
-    entry_count = Subquery(
-        CatalogEntry.objects.filter(catalog=OuterRef("pk"))
-        .order_by()
-        .values("catalog")
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
-    in_force = GuidanceCatalog.objects.filter(
-        in_force_filter(today), region_id=OuterRef("region_id")
-    ).values("version")[:1]
-    return (
-        GuidanceCatalog.objects.filter(
-            region__code=province_code,
-            region__level=Region.Level.PROVINCE,
-            version=version,
-            published_at__isnull=False,
-        )
-        .select_related("region")
-        .annotate(entry_count=Coalesce(entry_count, 0), version_in_force=Subquery(in_force))
-        .first()
-    )
 
 
 def _province(code: str) -> Region:
@@ -410,7 +382,7 @@ def _version(request: HttpRequest, province_code: str, version: str) -> Guidance
     )
     key = (province_code, version)
     if key not in memo:
-        memo[key] = _public_version(province_code, int(version), timezone.localdate())
+        memo[key] = selectors.public_version(province_code, int(version), timezone.localdate())
     return memo[key]
 
 

@@ -23,8 +23,6 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import models
-from django.db.models import CharField, OuterRef, Subquery
-from django.db.models.functions import Cast
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import URLPattern, path
@@ -39,21 +37,12 @@ from catalogs.models import CatalogEntry, GuidanceCatalog
 from portal.access import has_national_permission
 from portal.filings import FilingError, add_years, filing_transition, kind_of, validity_problems
 from portal.models import TransitionRecord, User
-from portal.models.filing import FilingState
 from portal.workdays import working_days_between
 from portal.workflow import Transition, WorkflowError, history
 
 REVIEW_PERMISSION = "portal.review_filings"
 # What the ministry sees: filed versions and what became of them while still current.
-REVIEWABLE_STATES = (
-    FilingState.SUBMITTED,
-    FilingState.UNDER_REVIEW,
-    FilingState.RETURNED,
-    FilingState.APPROVED,
-    FilingState.PUBLISHED,
-)
-DECISIONS = ("approve", "return")
-RECENT_DECISIONS = 20
+REVIEWABLE_STATES = selectors.REVIEWABLE_STATES
 REASON_MAX_LENGTH = 4000
 
 
@@ -74,38 +63,11 @@ def _require_reviewer(request: HttpRequest) -> User:
 
 
 def _reviewable_catalog(pk: int) -> GuidanceCatalog:
-    """A catalog the ministry sees (one query); 404 for drafts and the like."""
-    catalog = (
-        GuidanceCatalog.objects.filter(pk=pk, state__in=REVIEWABLE_STATES)
-        .select_related("region", "based_on")
-        .first()
-    )
+    """A catalog the ministry sees; 404 for drafts and the like."""
+    catalog = selectors.reviewable_catalog(pk)
     if catalog is None:
         raise Http404
     return catalog
-
-
-def _recent_decisions(limit: int = RECENT_DECISIONS) -> list[GuidanceCatalog]:
-    """The catalogs most recently approved or returned, in every province, each with its
-    latest decision (``decision``, ``decided_at``, ``decided_by``, ``decision_reason``).
-    One query: the decision is read from the state changes by correlated subqueries."""
-    decisions = TransitionRecord.objects.filter(
-        target_model=GuidanceCatalog._meta.label_lower,
-        target_id=Cast(OuterRef("pk"), CharField()),
-        transition__in=DECISIONS,
-    ).order_by("-at", "-pk")
-    return list(
-        GuidanceCatalog.objects.annotate(
-            decided_at=Subquery(decisions.values("at")[:1]),
-            decision=Subquery(decisions.values("transition")[:1]),
-            decision_reason=Subquery(decisions.values("reason")[:1]),
-            decided_by=Subquery(decisions.values("actor__full_name")[:1]),
-            decided_by_username=Subquery(decisions.values("actor__username")[:1]),
-        )
-        .filter(decided_at__isnull=False)
-        .select_related("region")
-        .order_by("-decided_at", "-pk")[:limit]
-    )
 
 
 # --- Presenting values --------------------------------------------------------------------------
@@ -224,7 +186,7 @@ def review(request: HttpRequest) -> HttpResponse:
         "catalogs/review/queue.html",
         {
             "rows": rows,
-            "decisions": _recent_decisions(),
+            "decisions": selectors.recent_catalog_decisions(),
             "reachable_states": [str(state) for state in REVIEWABLE_STATES],
         },
     )

@@ -21,6 +21,7 @@ from django.utils import timezone, translation
 from django.utils.formats import number_format
 from django.utils.translation import ngettext
 
+from catalogs import selectors
 from catalogs.models import CatalogComment, CatalogEntry, CatalogInvitation, GuidanceCatalog
 from catalogs.registration import WORKFLOW_NAME
 from catalogs.views import review as review_views
@@ -357,7 +358,7 @@ def test_recent_decisions_newest_first_at_most_twenty(
 
     # One query: the catalogs with their province and their latest decision.
     with django_assert_num_queries(1):
-        decisions = review_views._recent_decisions()
+        decisions = selectors.recent_catalog_decisions()
 
     assert [(c.pk, c.decision, c.decision_reason, c.decided_by) for c in decisions] == [
         (
