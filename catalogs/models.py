@@ -86,6 +86,8 @@ class Occupation(models.Model):
         indexes = [
             models.Index(fields=["edition", "level", "code"], name="occupation_ed_level_idx"),
             models.Index(fields=["edition", "parent"], name="occupation_ed_parent_idx"),
+            # The API's ``parent`` filter and the tree's children read the derived code.
+            models.Index(fields=["edition", "parent_code"], name="occupation_ed_pcode_idx"),
         ]
 
     def __str__(self) -> str:
