@@ -24,10 +24,10 @@ from portal.access import has_region_permission
 from portal.audit import audit_record
 from portal.filings import FilingError
 from portal.models import Region, User
-from portal.models.filing import FilingState
+from portal.models.filing import EDITABLE_STATES
 from portal.workflow import TransitionPermissionDenied
 
-CONTENT_EDITABLE = (FilingState.DRAFT, FilingState.CONSULTATION)
+CONTENT_EDITABLE = EDITABLE_STATES
 REQUIREMENT_FIELDS = (
     "category",
     "min_education",
@@ -185,6 +185,12 @@ def catalog_update(
 # --- Entries ----------------------------------------------------------------------------------
 
 
+def _has_children(occupation: Occupation) -> bool:
+    """A row marked detailed that has occupations under it is a group in fact (the
+    shipped 2022 file has one, 6-20-03-00); it is not listed in a catalog."""
+    return Occupation.objects.filter(parent=occupation).exists()
+
+
 def _check_occupation(catalog: GuidanceCatalog, occupation: Occupation) -> None:
     if occupation.edition != catalog.edition:
         raise ValidationError(
@@ -195,7 +201,7 @@ def _check_occupation(catalog: GuidanceCatalog, occupation: Occupation) -> None:
                 ]
             }
         )
-    if not occupation.is_detailed:
+    if not occupation.is_detailed or _has_children(occupation):
         raise ValidationError(
             {
                 "occupation": [
@@ -308,7 +314,7 @@ class UploadResult:
 
 
 def _parse_row(
-    row: Row, occupations: dict[str, Occupation]
+    row: Row, occupations: dict[str, Occupation], with_children: set[str]
 ) -> tuple[Occupation | None, dict[str, Any], list[RowError]]:
     values = row.values
     code = values.get("code", "").strip()
@@ -324,7 +330,7 @@ def _parse_row(
         error("code", _("The occupation code is missing."))
     elif occupation is None:
         error("code", _("%(code)s is not a code of the classification.") % {"code": code})
-    elif not occupation.is_detailed:
+    elif not occupation.is_detailed or code in with_children:
         error(
             "code",
             _("%(code)s is a group, not a detailed occupation.") % {"code": code},
@@ -412,10 +418,15 @@ def entries_upload(
     occupations = {
         o.code: o for o in Occupation.objects.filter(edition=catalog.edition, code__in=codes)
     }
+    with_children = set(
+        Occupation.objects.filter(parent__in=list(occupations.values())).values_list(
+            "parent__code", flat=True
+        )
+    )
     first_line: dict[str, int] = {}
     planned: list[tuple[Occupation, dict[str, Any]]] = []
     for row in rows:
-        occupation, parsed, errors = _parse_row(row, occupations)
+        occupation, parsed, errors = _parse_row(row, occupations, with_children)
         code = row.values.get("code", "").strip()
         if code and code in first_line:
             errors.append(
@@ -441,6 +452,10 @@ def entries_upload(
         locked = GuidanceCatalog.objects.select_for_update().get(pk=catalog.pk)
         _require_editable(locked)
         existing = {e.occupation_id: e for e in locked.entries.all()}
+        # A column the file does not have leaves the listed entries' values as they are
+        # (new entries take the defaults), so a file of codes and salaries does not wipe
+        # the skills written in the browser.
+        given = [name for name in REQUIREMENT_FIELDS if name in header]
         to_create: list[CatalogEntry] = []
         to_update: list[CatalogEntry] = []
         for occupation, parsed in planned:
@@ -448,15 +463,15 @@ def entries_upload(
             if entry is None:
                 to_create.append(CatalogEntry(catalog=locked, occupation=occupation, **parsed))
                 continue
-            if all(getattr(entry, k) == v for k, v in parsed.items()):
+            if all(getattr(entry, name) == parsed[name] for name in given):
                 result.unchanged += 1
                 continue
-            for key, value in parsed.items():
-                setattr(entry, key, value)
+            for name in given:
+                setattr(entry, name, parsed[name])
             to_update.append(entry)
         CatalogEntry.objects.bulk_create(to_create)
         if to_update:
-            CatalogEntry.objects.bulk_update(to_update, list(REQUIREMENT_FIELDS))
+            CatalogEntry.objects.bulk_update(to_update, given)
         if replace and existing:
             CatalogEntry.objects.filter(pk__in=[e.pk for e in existing.values()]).delete()
             result.removed = len(existing)

@@ -24,6 +24,7 @@ from portal.audit import audit_record
 from portal.identifiers import parse_uscc
 from portal.models import (
     AuditEvent,
+    FilingReminder,
     Foreigner,
     HolidayDate,
     HolidayYear,
@@ -246,6 +247,12 @@ class TransitionRecordAdmin(ReadOnlyAdmin):
     search_fields = ["=target_id", "reason"]
     list_select_related = ["actor"]
     show_full_result_count = False
+
+
+@admin.register(FilingReminder)
+class FilingReminderAdmin(ReadOnlyAdmin):
+    list_display = ["target_model", "target_id", "milestone", "recipients", "sent_at"]
+    list_filter = ["target_model", "milestone"]
 
 
 @admin.register(Sequence)

@@ -247,7 +247,10 @@ def view_write_violations(source: Source) -> list[str]:
     the session, not the model; ``dict.update()`` is told apart from ``QuerySet.update()``
     by a manager or queryset method in the receiver; ``cache.delete()`` is not a write of
     data."""
-    if not source.path.endswith("/views.py"):
+    # A views module, or any module of a views package (catalogs/views/public.py...), and
+    # the API views.
+    is_view = source.path.endswith(("/views.py", "/api.py")) or "/views/" in source.path
+    if not is_view:
         return []
     found = []
     for node in ast.walk(source.tree):

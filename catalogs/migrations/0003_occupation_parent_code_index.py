@@ -4,14 +4,13 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('catalogs', '0002_catalog_no_overlap'),
+        ("catalogs", "0002_catalog_no_overlap"),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='occupation',
-            index=models.Index(fields=['edition', 'parent_code'], name='occupation_ed_pcode_idx'),
+            model_name="occupation",
+            index=models.Index(fields=["edition", "parent_code"], name="occupation_ed_pcode_idx"),
         ),
     ]

@@ -53,8 +53,9 @@ class FilingStatus(models.TextChoices):
 
 # States in which a filing has been published (its effective period is public record).
 PUBLISHED_STATES = (FilingState.PUBLISHED, FilingState.SUPERSEDED, FilingState.LAPSED)
-# States in which the drafters may still change the content.
-EDITABLE_STATES = (FilingState.DRAFT,)
+# States in which the drafters may still change the content: while drafting, and during
+# consultation (answers often say "adopted: changed"). Filed, it is frozen.
+EDITABLE_STATES = (FilingState.DRAFT, FilingState.CONSULTATION)
 
 
 class FilingBase(models.Model):
