@@ -27,6 +27,7 @@ from portal.middleware import VERIFIED_KEY
 from portal.models import AuditEvent, TOTPDevice, User
 from portal.roles import Role
 from tests.factories import TEST_PASSWORD, OrganizationFactory, RoleHelper, UserFactory
+from tests.pages import STRICT_CSP, html_of, raw_tr, tr  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 
@@ -38,29 +39,8 @@ DASHBOARD = "/zh-hans/dashboard/"
 ACCOUNT = "/zh-hans/account/"
 NEW_PASSWORD = "a-brand-new-passphrase-42"
 
-STRICT_CSP = {
-    "default-src": ["'self'"],
-    "script-src": ["'self'"],
-    "style-src": ["'self'"],
-    "object-src": ["'none'"],
-    "frame-ancestors": ["'none'"],
-    "base-uri": ["'self'"],
-}
-
 
 # --- Helpers --------------------------------------------------------------------------------
-
-
-def raw_tr(msgid: str, language: str = "zh-hans", **params: Any) -> str:
-    """``msgid`` translated into ``language``, exactly."""
-    with translation.override(language):
-        text = gettext(msgid)
-    return text % params if params else text
-
-
-def tr(msgid: str, language: str = "zh-hans", **params: Any) -> str:
-    """``msgid`` as a page in ``language`` shows it, for comparing with ``page_text``."""
-    return " ".join(raw_tr(msgid, language, **params).split())
 
 
 class _Text(HTMLParser):
@@ -86,25 +66,6 @@ def page_text(response: Any) -> str:
     parser.feed(html_of(response))
     parser.close()
     return " ".join(" ".join(parser.parts).split())
-
-
-def html_of(response: Any) -> str:
-    """The page, after checking what every HTML page must carry: the strict CSP and no
-    inline script or style."""
-    assert response["Content-Type"] == "text/html; charset=utf-8"
-    policy = {}
-    for directive in response["Content-Security-Policy"].split(";"):
-        name, *values = directive.split()
-        policy[name] = values
-    for name, values in STRICT_CSP.items():
-        assert policy[name] == values, name
-    assert "unsafe-inline" not in response["Content-Security-Policy"]
-    assert "unsafe-eval" not in response["Content-Security-Policy"]
-    html = response.content.decode()
-    assert re.findall(r"<script(?![^>]*\bsrc=)[^>]*>", html) == []
-    assert "<style" not in html
-    assert ' style="' not in html
-    return html
 
 
 def last_seq() -> int:
