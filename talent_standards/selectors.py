@@ -1,0 +1,349 @@
+"""Reads of the talent standards app: the rules in force, agreements, and the question
+the permit workflow asks about a recognition's validity."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import Prefetch, Q, QuerySet
+from django.utils import timezone
+
+from catalogs import selectors as catalog_selectors
+from portal.access import region_ids_for
+from portal.filings import in_force_filter
+from portal.models import Region, User
+from portal.models.filing import PUBLISHED_STATES, FilingState
+from talent_standards import engine
+from talent_standards.models import (
+    AverageWage,
+    BonusRule,
+    NationalStandard,
+    PointsItem,
+    PointsTable,
+    RecognitionAgreement,
+    RecognitionRoute,
+    RegionalStandard,
+)
+
+# --- National standard and points tables -----------------------------------------------------
+
+
+def national_standards() -> QuerySet[NationalStandard]:
+    return NationalStandard.objects.select_related("points_table").order_by("-effective_from")
+
+
+def national_standard_in_force(on: dt.date | None = None) -> NationalStandard | None:
+    day = on or timezone.localdate()
+    return (
+        national_standards()
+        .filter(effective_from__lte=day)
+        .filter(Q(effective_until__isnull=True) | Q(effective_until__gte=day))
+        .prefetch_related("routes")
+        .first()
+    )
+
+
+def national_standard(version: str) -> NationalStandard | None:
+    return national_standards().prefetch_related("routes").filter(version=version).first()
+
+
+def points_tables() -> QuerySet[PointsTable]:
+    return PointsTable.objects.prefetch_related("items").order_by("-effective_from")
+
+
+def points_table(version: str) -> PointsTable | None:
+    return points_tables().filter(version=version).first()
+
+
+def points_table_in_use(on: dt.date | None = None) -> PointsTable | None:
+    day = on or timezone.localdate()
+    return (
+        points_tables()
+        .filter(effective_from__lte=day)
+        .filter(Q(effective_until__isnull=True) | Q(effective_until__gte=day))
+        .first()
+    )
+
+
+def average_wage(region: Region, year: int) -> AverageWage | None:
+    return AverageWage.objects.filter(region=region, year=year).first()
+
+
+def average_wages() -> QuerySet[AverageWage]:
+    return AverageWage.objects.select_related("region").order_by("region__code", "-year")
+
+
+# --- Regional standards -----------------------------------------------------------------------
+
+
+def _province(region: Region) -> Region:
+    if region.level == Region.Level.PROVINCE:
+        return region
+    return Region.objects.get(code=region.province_code)
+
+
+def regional_standard_in_force(
+    region: Region, on: dt.date | None = None
+) -> RegionalStandard | None:
+    day = on or timezone.localdate()
+    return (
+        RegionalStandard.objects.filter(in_force_filter(day), region=_province(region))
+        .select_related("region")
+        .prefetch_related("routes", "bonus_rules")
+        .first()
+    )
+
+
+def regional_standards_for_drafter(user: User) -> QuerySet[RegionalStandard]:
+    return (
+        RegionalStandard.objects.filter(region_id__in=region_ids_for(user, "draft_filings"))
+        .select_related("region")
+        .order_by("region__code", "-version")
+    )
+
+
+def regional_standards_for_review() -> QuerySet[RegionalStandard]:
+    return (
+        RegionalStandard.objects.filter(state__in=[FilingState.SUBMITTED, FilingState.UNDER_REVIEW])
+        .select_related("region")
+        .order_by("submitted_at", "pk")
+    )
+
+
+def regional_standard_with_parts(pk: int) -> RegionalStandard | None:
+    return (
+        RegionalStandard.objects.filter(pk=pk)
+        .select_related("region", "based_on")
+        .prefetch_related(
+            Prefetch("routes", queryset=RecognitionRoute.objects.order_by("category", "position")),
+            Prefetch("bonus_rules", queryset=BonusRule.objects.order_by("code")),
+        )
+        .first()
+    )
+
+
+def published_regional_standards(region: Region) -> QuerySet[RegionalStandard]:
+    return (
+        RegionalStandard.objects.filter(
+            region=region,
+            state__in=[*PUBLISHED_STATES, FilingState.WITHDRAWN],
+            published_at__isnull=False,
+        )
+        .select_related("region")
+        .order_by("-version")
+    )
+
+
+@dataclass(frozen=True)
+class ProvinceStandards:
+    province: Region
+    in_force: RegionalStandard | None
+    agreements: list[RecognitionAgreement]  # in effect on the day, either direction
+
+
+def provinces_with_standards(on: dt.date | None = None) -> list[ProvinceStandards]:
+    """Every province, its regional standard in force and its agreements (3 queries)."""
+    day = on or timezone.localdate()
+    in_force = {
+        s.region_id: s
+        for s in RegionalStandard.objects.filter(in_force_filter(day)).select_related("region")
+    }
+    agreements: dict[int, list[RecognitionAgreement]] = {}
+    for agreement in agreements_in_effect(day):
+        agreements.setdefault(agreement.proposer_id, []).append(agreement)
+        agreements.setdefault(agreement.partner_id, []).append(agreement)
+    return [
+        ProvinceStandards(province, in_force.get(province.pk), agreements.get(province.pk, []))
+        for province in Region.objects.filter(level=Region.Level.PROVINCE).order_by("code")
+    ]
+
+
+# --- Mutual recognition ----------------------------------------------------------------------
+
+
+def _applies_on(day: dt.date) -> Q:
+    return (
+        Q(state__in=[RecognitionAgreement.State.ACCEPTED, RecognitionAgreement.State.WITHDRAWN])
+        & Q(effective_from__lte=day)
+        & (Q(ends_on__isnull=True) | Q(ends_on__gte=day))
+    )
+
+
+def agreements_in_effect(on: dt.date | None = None) -> QuerySet[RecognitionAgreement]:
+    day = on or timezone.localdate()
+    return (
+        RecognitionAgreement.objects.filter(_applies_on(day))
+        .select_related("proposer", "partner")
+        .order_by("proposer__code", "partner__code")
+    )
+
+
+def agreements_of(region: Region) -> QuerySet[RecognitionAgreement]:
+    """Every agreement a province is party to, in any state (history included)."""
+    return (
+        RecognitionAgreement.objects.filter(Q(proposer=region) | Q(partner=region))
+        .select_related("proposer", "partner")
+        .order_by("-proposed_at")
+    )
+
+
+def agreements_for_drafter(user: User) -> QuerySet[RecognitionAgreement]:
+    regions = region_ids_for(user, "draft_filings")
+    return (
+        RecognitionAgreement.objects.filter(Q(proposer_id__in=regions) | Q(partner_id__in=regions))
+        .select_related("proposer", "partner")
+        .order_by("-proposed_at")
+    )
+
+
+def all_agreements() -> QuerySet[RecognitionAgreement]:
+    return RecognitionAgreement.objects.select_related("proposer", "partner").order_by(
+        "-proposed_at"
+    )
+
+
+@dataclass(frozen=True)
+class RecognitionBasis:
+    """Under which standard a recognition was granted: the national standard (valid in
+    every province) or a province's regional standard (valid there and where an agreement
+    with that province applies)."""
+
+    scope: str  # "national" or "regional"
+    region: Region | None = None
+
+
+def recognition_valid_in(basis: RecognitionBasis, province: Region, on: dt.date) -> bool:
+    """Is a recognition granted on ``basis`` valid in ``province`` on ``on``?
+
+    "One-time approval, nationwide recognition": a national recognition is valid in every
+    province. A regional one is valid in its own province, and in a province with which a
+    mutual recognition agreement applies on that day (in either direction).
+    """
+    if basis.scope == "national":
+        return True
+    if basis.region is None:
+        raise ValueError("a regional recognition names its province")
+    granted = _province(basis.region)
+    asked = _province(province)
+    if granted.pk == asked.pk:
+        return True
+    return (
+        RecognitionAgreement.objects.filter(_applies_on(on))
+        .filter(Q(proposer=granted, partner=asked) | Q(proposer=asked, partner=granted))
+        .exists()
+    )
+
+
+# --- The engine's rules ----------------------------------------------------------------------
+
+
+def _table_rule(table: PointsTable) -> engine.TableRule:
+    items: list[PointsItem] = list(table.items.all())
+    return engine.TableRule(
+        version=table.version,
+        threshold_a=table.threshold_a,
+        threshold_b=table.threshold_b,
+        items=tuple(
+            engine.ItemRule(
+                number=i.number,
+                key=i.key,
+                title=i.title,
+                max_points=i.max_points,
+                scheme=i.scheme,
+                bands=i.bands,
+            )
+            for i in sorted(items, key=lambda i: i.number)
+        ),
+    )
+
+
+def _route_rules(routes: Any, source: str) -> list[engine.RouteRule]:
+    return [
+        engine.RouteRule(
+            code=r.code,
+            category=r.category,
+            kind=r.kind,
+            title=r.title,
+            evidence=tuple(r.evidence),
+            parameters=r.parameters,
+            source=source,
+        )
+        for r in sorted(routes, key=lambda r: (r.category, r.position, r.code))
+    ]
+
+
+class RulesUnavailable(Exception):
+    """No national standard or points table applies on the date asked."""
+
+
+def rules_for(
+    *,
+    region: Region,
+    on: dt.date | None = None,
+    occupation_code: str = "",
+    table_version: str = "",
+) -> engine.Rules:
+    """Everything the engine needs for a job in ``region`` on ``on``: the national
+    standard in force and its points table (or the table asked for), the province's
+    regional standard in force with its routes and bonus rules, the province's average
+    wage of the previous year, and the catalog entry for the occupation."""
+    day = on or timezone.localdate()
+    province = _province(region)
+    national = national_standard_in_force(day)
+    if national is None:
+        raise RulesUnavailable(f"no national standard in force on {day}")
+    table = points_table(table_version) if table_version else national.points_table
+    if table is None:
+        raise RulesUnavailable(f"no points table {table_version!r}")
+    if not table_version:
+        table = points_table(table.version)  # with its items prefetched
+    assert table is not None
+    regional = regional_standard_in_force(province, day)
+    wage = average_wage(province, day.year - 1)
+    entry = (
+        catalog_selectors.catalog_entry_in_force(
+            occupation_code=occupation_code, region=province, on=day
+        )
+        if occupation_code
+        else None
+    )
+    routes = _route_rules(national.routes.all(), f"national:{national.version}")
+    bonus: tuple[engine.BonusRuleData, ...] = ()
+    regional_version = ""
+    if regional is not None:
+        regional_version = f"{province.code}:v{regional.version}"
+        routes += _route_rules(regional.routes.all(), f"regional:{regional_version}")
+        bonus = tuple(
+            engine.BonusRuleData(b.code, b.title, b.condition, b.parameters, b.points)
+            for b in regional.bonus_rules.all()
+        )
+    return engine.Rules(
+        on=day,
+        table=_table_rule(table),
+        national_version=national.version,
+        routes=tuple(routes),
+        region_name=province.name,
+        region_earns_location_points=region.earns_location_points or province.earns_location_points,
+        average_wage=wage.amount_cny if wage is not None else None,
+        average_wage_year=day.year - 1,
+        bonus_rules=bonus,
+        regional_version=regional_version,
+        catalog_entry=(
+            engine.CatalogEntryData(
+                catalog_version=entry.catalog.version,
+                min_education=entry.min_education,
+                min_experience_years=entry.min_experience_years,
+                min_annual_salary_cny=(
+                    Decimal(entry.min_annual_salary_cny)
+                    if entry.min_annual_salary_cny is not None
+                    else None
+                ),
+                skills=entry.skills,
+            )
+            if entry is not None
+            else None
+        ),
+    )
