@@ -101,6 +101,7 @@ urlpatterns = [
 urlpatterns += i18n_patterns(
     path("", include((portal_patterns, "portal"), namespace="portal")),
     path("", include("catalogs.urls", namespace="catalogs")),
+    path("", include("talent_standards.urls", namespace="standards")),
     prefix_default_language=True,
 )
 

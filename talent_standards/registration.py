@@ -7,7 +7,12 @@ from typing import Any
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from portal import dashboard, demo, navigation
+from portal.api import root as api_root
+from portal.dashboard import DashboardSection
 from portal.filings import register_filing_kind
+from portal.navigation import PUBLIC, NavItem
+from portal.roles import Role
 
 WORKFLOW_NAME = "talent_standards.regional_standard"
 
@@ -32,3 +37,55 @@ def register() -> None:
         content_problems=content_problems,
         comment_fields=comment_fields,
     )
+    navigation.register(
+        NavItem("standards", _("Talent standards"), "standards:standards", PUBLIC, order=22)
+    )
+    navigation.register(
+        NavItem("self_assessment", _("Points self-assessment"), "standards:assess", PUBLIC, 23)
+    )
+    navigation.register(
+        NavItem(
+            "standards_drafting",
+            _("Regional standard"),
+            "standards:drafting",
+            frozenset({Role.STANDARDS_DRAFTER.value}),
+            order=33,
+        )
+    )
+    navigation.register(
+        NavItem(
+            "standards_review",
+            _("Standards to review"),
+            "standards:review",
+            frozenset({Role.MINISTRY_REVIEWER.value}),
+            order=34,
+        )
+    )
+    from . import dashboard as sections
+
+    dashboard.register(
+        DashboardSection(
+            "standards_drafter",
+            frozenset({Role.STANDARDS_DRAFTER.value}),
+            "talent_standards/dashboard/drafter.html",
+            sections.drafter_context,
+            order=21,
+        )
+    )
+    dashboard.register(
+        DashboardSection(
+            "standards_reviewer",
+            frozenset({Role.MINISTRY_REVIEWER.value}),
+            "talent_standards/dashboard/reviewer.html",
+            sections.reviewer_context,
+            order=21,
+        )
+    )
+    api_root.register("national_standards", "api:national-standard-list")
+    api_root.register("regional_standards", "api:regional-standard-list")
+    api_root.register("agreements", "api:agreement-list")
+    api_root.register("points_assess", "api:points-assess")
+
+    from . import demo_data
+
+    demo.register("Talent standards", demo_data.load)

@@ -252,7 +252,7 @@ REST_FRAMEWORK = {
     ),
 }
 # The apps' API endpoints, mounted under /api/v1/ beside the kernel's.
-PORTAL_API_URLCONFS = ["catalogs.api_urls"]
+PORTAL_API_URLCONFS = ["catalogs.api_urls", "talent_standards.api_urls"]
 SPECTACULAR_SETTINGS = {
     "TITLE": "Foreigner's Work Permit Portal API",
     "DESCRIPTION": (
