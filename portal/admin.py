@@ -20,7 +20,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from portal import services, workdays
-from portal.audit import audit_record
+from portal.admin_base import AuditedAdmin, ReadOnlyAdmin
 from portal.identifiers import parse_uscc
 from portal.models import (
     AuditEvent,
@@ -39,48 +39,6 @@ from portal.models import (
 admin.site.site_header = _("Work Permit Portal administration")
 admin.site.site_title = _("Work Permit Portal")
 admin.site.index_title = _("Reference data and records")
-
-
-class AuditedAdmin(admin.ModelAdmin):
-    """Every add, change and delete made in the admin goes into the audit log.
-
-    Django's own admin history hooks are the one place every admin write passes through
-    (including password changes and bulk deletions); each also writes an audit event, in
-    the admin's transaction.
-    """
-
-    def _audit(self, request: HttpRequest, action: str, obj: Any, message: Any = "") -> None:
-        audit_record(
-            actor=request.user,  # type: ignore[arg-type]
-            action=action,
-            target=obj,
-            data={"change": message} if message else {},
-            request=request,
-        )
-
-    def log_addition(self, request: HttpRequest, obj: Any, message: Any) -> Any:
-        self._audit(request, "admin.add", obj, message)
-        return super().log_addition(request, obj, message)
-
-    def log_change(self, request: HttpRequest, obj: Any, message: Any) -> Any:
-        self._audit(request, "admin.change", obj, message)
-        return super().log_change(request, obj, message)
-
-    def log_deletions(self, request: HttpRequest, queryset: QuerySet[Any]) -> Any:
-        for obj in queryset:
-            self._audit(request, "admin.delete", obj)
-        return super().log_deletions(request, queryset)
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 @admin.register(Region)

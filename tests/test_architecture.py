@@ -50,6 +50,7 @@ KERNEL_PUBLIC_MODULES = PUBLIC_MODULES | {
     "pagination",
     "filings",
     "dashboard",
+    "admin_base",
 }
 PUBLIC: dict[str, frozenset[str]] = {
     **dict.fromkeys(APPS, PUBLIC_MODULES),
@@ -392,7 +393,8 @@ def test_imports_are_resolved(path: str, code: str, modules: list[str]) -> None:
             "from portal.second_factor import verify",
             [
                 "credit/views.py:1: credit imports portal.second_factor, not a public module "
-                "of portal (access, api, audit, constants, countries, dashboard, demo, filings, "
+                "of portal (access, admin_base, api, audit, constants, countries, dashboard, demo, "
+                "filings, "
                 "identifiers, "
                 "models, navigation, pagination, pdf, roles, selectors, sequences, services, "
                 "workdays, "
@@ -404,7 +406,8 @@ def test_imports_are_resolved(path: str, code: str, modules: list[str]) -> None:
             "from portal.views import not_found",
             [
                 "credit/views.py:1: credit imports portal.views, not a public module of "
-                "portal (access, api, audit, constants, countries, dashboard, demo, filings, "
+                "portal (access, admin_base, api, audit, constants, countries, dashboard, demo, "
+                "filings, "
                 "identifiers, "
                 "models, navigation, pagination, pdf, roles, selectors, sequences, services, "
                 "workdays, "
