@@ -28,6 +28,10 @@ def comment_fields(entry: Any) -> dict[str, Any]:
     return {"entry": entry, "occupation_code": entry.occupation.code}
 
 
+def owns_part(catalog: Any, entry: Any) -> bool:
+    return getattr(entry, "catalog_id", None) == catalog.pk
+
+
 def register() -> None:
     from .models import GuidanceCatalog
 
@@ -37,6 +41,7 @@ def register() -> None:
         label=_("Guidance Catalog"),
         content_problems=content_problems,
         comment_fields=comment_fields,
+        owns_part=owns_part,
     )
     navigation.register(
         NavItem("occupations", _("Occupations"), "catalogs:occupations", PUBLIC, order=20)

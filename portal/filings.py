@@ -270,6 +270,8 @@ class FilingKind:
     content_problems: Callable[[FilingBase], list[str]] | None = None
     # The fields a comment on one part of the filing (an entry, a route) records.
     comment_fields: Callable[[models.Model], dict[str, Any]] | None = None
+    # Whether a part (an entry, a route) belongs to the filing.
+    owns_part: Callable[[FilingBase, models.Model], bool] | None = None
 
 
 FILING_KINDS: dict[str, FilingKind] = {}
@@ -396,6 +398,7 @@ def register_filing_kind(
     label: Any,
     content_problems: Callable[[FilingBase], list[str]] | None = None,
     comment_fields: Callable[[models.Model], dict[str, Any]] | None = None,
+    owns_part: Callable[[FilingBase, models.Model], bool] | None = None,
 ) -> FilingKind:
     kind = FilingKind(
         model=model,
@@ -403,6 +406,7 @@ def register_filing_kind(
         label=label,
         content_problems=content_problems,
         comment_fields=comment_fields,
+        owns_part=owns_part,
     )
     FILING_KINDS[model._meta.label_lower] = kind
     return kind
@@ -545,6 +549,8 @@ def consultation_comment(
             )
         kind = kind_of(locked)
         part: dict[str, Any] = {}
+        if entry is not None and kind.owns_part is not None and not kind.owns_part(locked, entry):
+            raise ValidationError({"entry": [gettext("This part does not belong to the draft.")]})
         if entry is not None:
             part = kind.comment_fields(entry) if kind.comment_fields else {"entry": entry}
         comment = locked.comments.create(  # type: ignore[attr-defined]

@@ -238,6 +238,11 @@ def _education_rank(level: str) -> int:
     return EDUCATION_ORDER.index(level) if level in EDUCATION_ORDER else 0
 
 
+def _plain(value: Decimal) -> str:
+    """A number as people write it: 10, not 1E+1; 12.5, not 12.50."""
+    return f"{_d(value).normalize():f}"
+
+
 def whole_years(value: Decimal) -> int:
     return int(_d(value).to_integral_value(rounding=ROUND_FLOOR))
 
@@ -260,12 +265,12 @@ def _item_ranges(item: ItemRule, value: Decimal, shown: str) -> tuple[int, str]:
 
 def _salary(item: ItemRule, profile: Profile, job: Job) -> tuple[int, str]:
     unit = _d(item.bands.get("unit", 10000))
-    in_units = (_d(job.annual_salary_cny) / unit).quantize(Decimal("0.01"))
+    exact = _d(job.annual_salary_cny) / unit  # compared exactly: 49,999 CNY is below 5
     shown = _("%(amount)s CNY a year (%(units)s × 10,000)") % {
         "amount": _money(_d(job.annual_salary_cny)),
-        "units": f"{in_units.normalize():f}",
+        "units": _plain(exact.quantize(Decimal("0.01"), rounding=ROUND_FLOOR)),
     }
-    return _item_ranges(item, in_units, shown)
+    return _item_ranges(item, exact, shown)
 
 
 def _education(item: ItemRule, profile: Profile, job: Job) -> tuple[int, str]:
@@ -293,7 +298,7 @@ def _experience(item: ItemRule, profile: Profile, job: Job) -> tuple[int, str]:
     years = whole_years(profile.experience_years)
     if years < start:
         return 0, _("%(years)s years of relevant experience: under %(start)d") % {
-            "years": _d(profile.experience_years).normalize(),
+            "years": _plain(_d(profile.experience_years)),
             "start": start,
         }
     raw = at_start + (years - start) * step
@@ -312,7 +317,7 @@ def _experience(item: ItemRule, profile: Profile, job: Job) -> tuple[int, str]:
 def _months(item: ItemRule, profile: Profile, job: Job) -> tuple[int, str]:
     months = _d(job.months_in_china_per_year)
     return _item_ranges(
-        item, months, _("%(months)s months a year in China") % {"months": months.normalize()}
+        item, months, _("%(months)s months a year in China") % {"months": _plain(months)}
     )
 
 
@@ -341,12 +346,19 @@ def _location(item: ItemRule, rules: Rules) -> tuple[int, str]:
 
 def _age(item: ItemRule, profile: Profile) -> tuple[int, str]:
     for band in item.bands.get("bands", []):
-        if int(band["min"]) <= profile.age <= int(band.get("max", 200)):
+        top = int(band.get("max", 200))
+        if int(band["min"]) <= profile.age <= top:
             points = min(int(band["points"]), item.max_points)
+            if top >= 120:  # the open band: "61 and over"
+                return points, _("age %(age)d, %(min)s and over: %(points)d") % {
+                    "age": profile.age,
+                    "min": band["min"],
+                    "points": points,
+                }
             return points, _("age %(age)d, in the band %(min)s-%(max)s: %(points)d") % {
                 "age": profile.age,
                 "min": band["min"],
-                "max": band.get("max", ""),
+                "max": top,
                 "points": points,
             }
     return 0, _("age %(age)d earns no points") % {"age": profile.age}
@@ -570,7 +582,7 @@ def evaluate_route(
             )
             % {
                 "salary": _money(_d(job.annual_salary_cny)),
-                "multiple": multiple.normalize(),
+                "multiple": _plain(multiple),
                 "wage": _money(rules.average_wage),
                 "region": rules.region_name,
                 "year": rules.average_wage_year,

@@ -24,7 +24,16 @@ def content_problems(standard: Any) -> list[str]:
 
 
 def comment_fields(part: Any) -> dict[str, Any]:
-    return {"route": part, "part_code": part.code}
+    """A comment on a route keeps the route and its code; on a bonus rule, its code."""
+    from .models import RecognitionRoute
+
+    if isinstance(part, RecognitionRoute):
+        return {"route": part, "part_code": part.code}
+    return {"part_code": part.code}
+
+
+def owns_part(standard: Any, part: Any) -> bool:
+    return getattr(part, "regional_standard_id", None) == standard.pk
 
 
 def register() -> None:
@@ -36,6 +45,7 @@ def register() -> None:
         label=_("regional standard"),
         content_problems=content_problems,
         comment_fields=comment_fields,
+        owns_part=owns_part,
     )
     navigation.register(
         NavItem("standards", _("Talent standards"), "standards:standards", PUBLIC, order=22)

@@ -273,6 +273,8 @@ def route_save(
     with transaction.atomic():
         locked = RegionalStandard.objects.select_for_update().get(pk=standard.pk)
         _require_editable(locked)
+        if route is not None and route.regional_standard_id != locked.pk:
+            raise ValidationError({"route": [_("This route belongs to another standard.")]})
         current = route or RecognitionRoute(regional_standard=locked)
         merged = {name: getattr(current, name) for name in ROUTE_FIELDS} | values
         merged["code"] = str(merged.get("code") or "").strip().upper()
@@ -366,6 +368,8 @@ def bonus_rule_save(
     with transaction.atomic():
         locked = RegionalStandard.objects.select_for_update().get(pk=standard.pk)
         _require_editable(locked)
+        if rule is not None and rule.regional_standard_id != locked.pk:
+            raise ValidationError({"rule": [_("This bonus rule belongs to another standard.")]})
         current = rule or BonusRule(regional_standard=locked)
         merged = {name: getattr(current, name) for name in BONUS_FIELDS} | values
         merged["code"] = str(merged.get("code") or "").strip().upper()
@@ -412,6 +416,13 @@ def bonus_rule_remove(*, actor: User, rule: BonusRule, request: HttpRequest | No
 # --- Mutual recognition ------------------------------------------------------------------------
 
 
+def _require_province_drafter_for_agreement(actor: User, region_id: int) -> None:
+    if not has_region_permission(actor, "draft_filings", region_id):
+        raise TransitionPermissionDenied(
+            _("Only the province's drafters may propose its recognition agreements.")
+        )
+
+
 def agreement_propose(
     *,
     actor: User,
@@ -423,7 +434,7 @@ def agreement_propose(
     request: HttpRequest | None = None,
 ) -> RecognitionAgreement:
     """A province proposes to recognise another's regional standard, both ways."""
-    _require_drafter(actor, proposer.pk)
+    _require_province_drafter_for_agreement(actor, proposer.pk)
     errors: dict[str, list[str]] = {}
     if proposer.level != Region.Level.PROVINCE or partner.level != Region.Level.PROVINCE:
         errors["partner"] = [_("Agreements are between provinces.")]
@@ -499,10 +510,17 @@ def average_wage_record(
     """The ministry records a province's published average wage of a year."""
     if actor is not None and not has_national_permission(actor, "portal.review_filings"):
         raise TransitionPermissionDenied(_("Average wages are kept by the ministry."))
+    errors: dict[str, list[str]] = {}
+    if region.level != Region.Level.PROVINCE:
+        errors["region"] = [_("Average wages are recorded for provinces.")]
+    if not 2000 <= year <= 2100:
+        errors["year"] = [_("The year is between 2000 and 2100.")]
     if amount_cny <= 0:
-        raise ValidationError({"amount_cny": [_("The average wage is a positive amount.")]})
+        errors["amount_cny"] = [_("The average wage is a positive amount.")]
     if not source.strip():
-        raise ValidationError({"source": [_("Say where the figure is published.")]})
+        errors["source"] = [_("Say where the figure is published.")]
+    if errors:
+        raise ValidationError(errors)
     with transaction.atomic():
         wage, _created = AverageWage.objects.update_or_create(
             region=region,
