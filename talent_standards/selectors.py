@@ -6,15 +6,17 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import CharField, Count, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models.functions import Cast
 from django.utils import timezone
 
 from catalogs import selectors as catalog_selectors
+from catalogs.selectors import FieldChange
 from portal.access import region_ids_for
 from portal.filings import in_force_filter
-from portal.models import Region, User
+from portal.models import Region, TransitionRecord, User
 from portal.models.filing import PUBLISHED_STATES, FilingState
 from talent_standards import engine
 from talent_standards.models import (
@@ -26,6 +28,8 @@ from talent_standards.models import (
     RecognitionAgreement,
     RecognitionRoute,
     RegionalStandard,
+    RegionalStandardComment,
+    RegionalStandardInvitation,
 )
 
 # --- National standard and points tables -----------------------------------------------------
@@ -347,3 +351,262 @@ def rules_for(
             else None
         ),
     )
+
+
+# What the ministry sees of a province's standards: from filing on (never drafts).
+REVIEWABLE_STATES = (
+    FilingState.SUBMITTED,
+    FilingState.UNDER_REVIEW,
+    FilingState.RETURNED,
+    FilingState.APPROVED,
+    FilingState.PUBLISHED,
+)
+DECISIONS = ("approve", "return")
+
+
+# --- Review --------------------------------------------------------------------------------
+
+
+def reviewable_standard(pk: int) -> RegionalStandard | None:
+    return (
+        RegionalStandard.objects.filter(pk=pk, state__in=REVIEWABLE_STATES)
+        .select_related("region", "based_on")
+        .first()
+    )
+
+
+def standards_for_review() -> QuerySet[RegionalStandard]:
+    """What the ministry has to look at, oldest filing first, with the number of routes
+    and bonus rules (one query)."""
+    return regional_standards_for_review().annotate(
+        route_count=Count("routes", distinct=True),
+        rule_count=Count("bonus_rules", distinct=True),
+    )
+
+
+def recent_standard_decisions(limit: int = 20) -> list[RegionalStandard]:
+    """The standards most recently approved or returned, each with its latest decision
+    (``decision``, ``decided_at``, ``decided_by``, ``decision_reason``). One query: the
+    decision is read from the state changes by correlated subqueries."""
+    decisions = TransitionRecord.objects.filter(
+        target_model=RegionalStandard._meta.label_lower,
+        target_id=Cast(OuterRef("pk"), CharField()),
+        transition__in=DECISIONS,
+    ).order_by("-at", "-pk")
+    return list(
+        RegionalStandard.objects.annotate(
+            decided_at=Subquery(decisions.values("at")[:1]),
+            decision=Subquery(decisions.values("transition")[:1]),
+            decision_reason=Subquery(decisions.values("reason")[:1]),
+            decided_by=Subquery(decisions.values("actor__full_name")[:1]),
+            decided_by_username=Subquery(decisions.values("actor__username")[:1]),
+        )
+        .filter(decided_at__isnull=False)
+        .select_related("region")
+        .order_by("-decided_at", "-pk")[:limit]
+    )
+
+
+# --- The redline -------------------------------------------------------------------------
+
+# The fields compared, route by route (by code) and bonus rule by bonus rule (by code).
+# A route's ``position`` only orders the page and is not compared.
+ROUTE_COMPARED = (
+    "category",
+    "kind",
+    "title_zh",
+    "title_en",
+    "description_zh",
+    "description_en",
+    "evidence_zh",
+    "evidence_en",
+    "parameters",
+)
+BONUS_COMPARED = ("title_zh", "title_en", "condition", "parameters", "points")
+METADATA_COMPARED = ("title_zh", "title_en", "notes_zh", "notes_en", "effective_from", "expires_on")
+
+
+@dataclass(frozen=True)
+class ChangedPart:
+    """A route or bonus rule in both versions (the same code), and what changed."""
+
+    old: Any
+    new: Any
+    changes: list[FieldChange]
+
+
+@dataclass
+class StandardRedline:
+    """A regional standard version compared with the one in force (or the latest
+    published, or the one it was based on)."""
+
+    against: RegionalStandard | None
+    routes_added: list[RecognitionRoute]
+    routes_removed: list[RecognitionRoute]
+    routes_changed: list[ChangedPart]
+    routes_unchanged: int
+    rules_added: list[BonusRule]
+    rules_removed: list[BonusRule]
+    rules_changed: list[ChangedPart]
+    rules_unchanged: int
+    metadata: list[FieldChange]
+
+    @property
+    def is_empty(self) -> bool:
+        return not (
+            self.routes_added
+            or self.routes_removed
+            or self.routes_changed
+            or self.rules_added
+            or self.rules_removed
+            or self.rules_changed
+            or self.metadata
+        )
+
+
+def standard_redline_baseline(standard: RegionalStandard) -> RegionalStandard | None:
+    """What the ministry compares a submission with: the version in force in the province
+    today, else the latest published one, else the version the draft was based on."""
+    today = timezone.localdate()
+    in_force = (
+        RegionalStandard.objects.filter(in_force_filter(today), region_id=standard.region_id)
+        .exclude(pk=standard.pk)
+        .first()
+    )
+    if in_force is not None:
+        return in_force
+    latest = (
+        RegionalStandard.objects.filter(region_id=standard.region_id, state__in=PUBLISHED_STATES)
+        .exclude(pk=standard.pk)
+        .order_by("-effective_from", "-version")
+        .first()
+    )
+    return latest or cast(RegionalStandard | None, standard.based_on)
+
+
+def _label(model: Any, name: str) -> str:
+    return str(model._meta.get_field(name).verbose_name)
+
+
+def _compare(
+    model: Any, fields: tuple[str, ...], new: dict[str, Any], old: dict[str, Any]
+) -> tuple[list[Any], list[Any], list[ChangedPart], int]:
+    added = [new[c] for c in sorted(set(new) - set(old))]
+    removed = [old[c] for c in sorted(set(old) - set(new))]
+    changed: list[ChangedPart] = []
+    unchanged = 0
+    for code in sorted(set(new) & set(old)):
+        differences = [
+            FieldChange(
+                name, _label(model, name), getattr(old[code], name), getattr(new[code], name)
+            )
+            for name in fields
+            if getattr(old[code], name) != getattr(new[code], name)
+        ]
+        if differences:
+            changed.append(ChangedPart(old[code], new[code], differences))
+        else:
+            unchanged += 1
+    return added, removed, changed, unchanged
+
+
+def standard_redline(
+    standard: RegionalStandard, against: RegionalStandard | None = None
+) -> StandardRedline:
+    """Routes (by code) and bonus rules (by code) added, removed and changed field by
+    field, and changed metadata. The routes of both versions come in one query, and so do
+    their bonus rules: nothing is queried per row."""
+    baseline = against if against is not None else standard_redline_baseline(standard)
+    ids = [standard.pk] + ([baseline.pk] if baseline is not None else [])
+    routes: dict[int, dict[str, RecognitionRoute]] = {pk: {} for pk in ids}
+    for route in RecognitionRoute.objects.filter(regional_standard_id__in=ids):
+        routes[cast(int, route.regional_standard_id)][route.code] = route
+    rules: dict[int, dict[str, BonusRule]] = {pk: {} for pk in ids}
+    for rule in BonusRule.objects.filter(regional_standard_id__in=ids):
+        rules[rule.regional_standard_id][rule.code] = rule
+    old_routes = routes[baseline.pk] if baseline is not None else {}
+    old_rules = rules[baseline.pk] if baseline is not None else {}
+    r_added, r_removed, r_changed, r_unchanged = _compare(
+        RecognitionRoute, ROUTE_COMPARED, routes[standard.pk], old_routes
+    )
+    b_added, b_removed, b_changed, b_unchanged = _compare(
+        BonusRule, BONUS_COMPARED, rules[standard.pk], old_rules
+    )
+    metadata = []
+    if baseline is not None:
+        for name in METADATA_COMPARED:
+            before, after = getattr(baseline, name), getattr(standard, name)
+            if before != after:
+                metadata.append(FieldChange(name, _label(RegionalStandard, name), before, after))
+    return StandardRedline(
+        baseline,
+        r_added,
+        r_removed,
+        r_changed,
+        r_unchanged,
+        b_added,
+        b_removed,
+        b_changed,
+        b_unchanged,
+        metadata,
+    )
+
+
+def standard_comments(standard: RegionalStandard) -> list[RegionalStandardComment]:
+    """The consultation comments with their authors, organizations, answering drafters
+    and routes (one query)."""
+    return list(
+        standard.comments.select_related(  # type: ignore[attr-defined]
+            "author", "organization", "answered_by", "route"
+        ).order_by("created_at", "pk")
+    )
+
+
+def standard_invitations(standard: RegionalStandard) -> list[RegionalStandardInvitation]:
+    return list(
+        standard.invitations.select_related("organization").order_by(  # type: ignore[attr-defined]
+            "organization__kind", "organization__name_zh", "pk"
+        )
+    )
+
+
+def standard_parts(
+    standard: RegionalStandard,
+) -> tuple[list[RecognitionRoute], list[BonusRule]]:
+    """The routes (by category and order) and bonus rules (by code): two queries."""
+    routes = list(standard.routes.order_by("category", "position", "code"))  # type: ignore[attr-defined]
+    rules = list(standard.bonus_rules.order_by("code"))  # type: ignore[attr-defined]
+    return routes, rules
+
+
+def standards_consulting(user: User) -> QuerySet[RegionalStandard]:
+    """Drafts the user's organization is invited to comment on."""
+    if user.organization_id is None:
+        return RegionalStandard.objects.none()
+    return (
+        RegionalStandard.objects.filter(
+            invitations__organization_id=user.organization_id, state__in=CONSULTED_STATES
+        )
+        .select_related("region")
+        .order_by("-updated_at", "pk")
+    )
+
+
+def standards_for_drafter(user: User) -> QuerySet[RegionalStandard]:
+    """The drafter's versions with their number of routes and bonus rules (one query)."""
+    return regional_standards_for_drafter(user).annotate(
+        route_count=Count("routes", distinct=True),
+        rule_count=Count("bonus_rules", distinct=True),
+    )
+
+
+# From the consultation until the decision: the stakeholder follows what became of its
+# comments; once published, the standard is public anyway.
+CONSULTED_STATES = (
+    FilingState.CONSULTATION,
+    FilingState.DRAFT,
+    FilingState.SUBMITTED,
+    FilingState.UNDER_REVIEW,
+    FilingState.RETURNED,
+    FilingState.APPROVED,
+)

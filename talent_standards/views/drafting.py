@@ -26,7 +26,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Q
 from django.forms import Form
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -74,23 +74,13 @@ from talent_standards.models import (
     RecognitionRoute,
     RegionalStandard,
     RegionalStandardComment,
-    RegionalStandardInvitation,
 )
 from talent_standards.workflows import AGREEMENT_WORKFLOW
 
 REVIEW_PERMISSION = "portal.review_filings"
 ORGANIZATIONS_SHOWN = 50
 AGREEMENTS_PAGE_SIZE = 50
-# From the consultation until the decision: the stakeholder follows what became of its
-# comments; once published, the standard is public anyway.
-CONSULTED_STATES = (
-    FilingState.CONSULTATION,
-    FilingState.DRAFT,
-    FilingState.SUBMITTED,
-    FilingState.UNDER_REVIEW,
-    FilingState.RETURNED,
-    FilingState.APPROVED,
-)
+CONSULTED_STATES = selectors.CONSULTED_STATES
 
 
 # --- Presenting a standard --------------------------------------------------------------------
@@ -223,33 +213,6 @@ def history_rows(obj: Any, workflow: Any) -> list[HistoryRow]:
     ]
 
 
-def standard_comments(standard: RegionalStandard) -> list[RegionalStandardComment]:
-    """The consultation comments with their authors, organizations, answering drafters
-    and routes (one query). To move to ``talent_standards.selectors``."""
-    return list(
-        standard.comments.select_related(  # type: ignore[attr-defined]
-            "author", "organization", "answered_by", "route"
-        ).order_by("created_at", "pk")
-    )
-
-
-def standard_invitations(standard: RegionalStandard) -> list[RegionalStandardInvitation]:
-    return list(
-        standard.invitations.select_related("organization").order_by(  # type: ignore[attr-defined]
-            "organization__kind", "organization__name_zh", "pk"
-        )
-    )
-
-
-def standard_parts(
-    standard: RegionalStandard,
-) -> tuple[list[RecognitionRoute], list[BonusRule]]:
-    """The routes (by category and order) and bonus rules (by code): two queries."""
-    routes = list(standard.routes.order_by("category", "position", "code"))  # type: ignore[attr-defined]
-    rules = list(standard.bonus_rules.order_by("code"))  # type: ignore[attr-defined]
-    return routes, rules
-
-
 def route_rows(routes: list[RecognitionRoute]) -> list[dict[str, Any]]:
     return [{"route": r, "parameters": parameter_rows(r.parameters)} for r in routes]
 
@@ -293,26 +256,12 @@ def _require_drafter(request: HttpRequest) -> list[Region]:
     return regions
 
 
-def standards_consulting(user: User) -> QuerySet[RegionalStandard]:
-    """Drafts the user's organization is invited to comment on. To move to
-    ``talent_standards.selectors``."""
-    if user.organization_id is None:
-        return RegionalStandard.objects.none()
-    return (
-        RegionalStandard.objects.filter(
-            invitations__organization_id=user.organization_id, state__in=CONSULTED_STATES
-        )
-        .select_related("region")
-        .order_by("-updated_at", "pk")
-    )
-
-
 def _standard_for_stakeholder(request: HttpRequest, pk: int) -> RegionalStandard:
     """A draft the user's organization is invited to comment on; 404 otherwise."""
     user = _user(request)
     if not has_role(user, Role.STAKEHOLDER):
         raise Http404
-    standard = standards_consulting(user).filter(pk=pk).first()
+    standard = selectors.standards_consulting(user).filter(pk=pk).first()
     if standard is None:
         raise Http404
     return standard
@@ -381,21 +330,12 @@ def _next_version_base(versions: list[RegionalStandard], today: dt.date) -> Regi
     return max(published, key=lambda s: s.version, default=None)
 
 
-def standards_for_drafter(user: User) -> QuerySet[RegionalStandard]:
-    """The drafter's versions with their number of routes and bonus rules (one query).
-    To move to ``talent_standards.selectors``."""
-    return selectors.regional_standards_for_drafter(user).annotate(
-        route_count=Count("routes", distinct=True),
-        rule_count=Count("bonus_rules", distinct=True),
-    )
-
-
 @login_required
 def drafting(request: HttpRequest) -> HttpResponse:
     user = _user(request)
     regions = _require_drafter(request)
     today = timezone.localdate()
-    standards = list(standards_for_drafter(user))
+    standards = list(selectors.standards_for_drafter(user))
     provinces = []
     for region in regions:
         versions = [s for s in standards if s.region_id == region.pk]
@@ -479,8 +419,8 @@ def drafting_standard(request: HttpRequest, pk: int) -> HttpResponse:
     user = _user(request)
     standard = _standard_for_drafter(request, pk)
     today = timezone.localdate()
-    routes, rules = standard_parts(standard)
-    comments = standard_comments(standard)
+    routes, rules = selectors.standard_parts(standard)
+    comments = selectors.standard_comments(standard)
     workflow = kind_of(standard).workflow
     transitions = [
         {"transition": t, "reason_id": f"reason-{t.name}"}
@@ -497,7 +437,7 @@ def drafting_standard(request: HttpRequest, pk: int) -> HttpResponse:
         "bonus_max": services.PROVINCIAL_BONUS_MAX,
         "transitions": transitions,
         "history": history_rows(standard, workflow),
-        "invitations": standard_invitations(standard),
+        "invitations": selectors.standard_invitations(standard),
         "comments": comments,
         "unanswered": sum(1 for c in comments if not c.is_answered),
         "answerable": standard.state in (FilingState.DRAFT, FilingState.CONSULTATION),
@@ -765,7 +705,7 @@ def drafting_consultation(request: HttpRequest, pk: int) -> HttpResponse:
     Without JavaScript the search for organizations is a second submit button of the same
     form, so that the organizations already ticked stay ticked."""
     standard = _standard_for_drafter(request, pk)
-    invitations = standard_invitations(standard)
+    invitations = selectors.standard_invitations(standard)
     source = request.POST if request.method == "POST" else request.GET
     q = (source.get("q") or "").strip()[:100]
     searching = request.method == "POST" and "search" in request.POST
@@ -882,7 +822,8 @@ def consultations(request: HttpRequest) -> HttpResponse:
         raise Http404
     today = timezone.localdate()
     rows = [
-        {"standard": s, "open": _consultation_open(s, today)} for s in standards_consulting(user)
+        {"standard": s, "open": _consultation_open(s, today)}
+        for s in selectors.standards_consulting(user)
     ]
     return render(request, "talent_standards/consultation/list.html", {"rows": rows})
 
@@ -892,8 +833,12 @@ def consultation(request: HttpRequest, pk: int) -> HttpResponse:
     user = _user(request)
     standard = _standard_for_stakeholder(request, pk)
     today = timezone.localdate()
-    routes, rules = standard_parts(standard)
-    comments = [c for c in standard_comments(standard) if c.organization_id == user.organization_id]
+    routes, rules = selectors.standard_parts(standard)
+    comments = [
+        c
+        for c in selectors.standard_comments(standard)
+        if c.organization_id == user.organization_id
+    ]
     context = {
         "standard": standard,
         "routes": route_rows(routes),

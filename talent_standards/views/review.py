@@ -17,13 +17,11 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import Any
 
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import CharField, Count, OuterRef, QuerySet, Subquery
-from django.db.models.functions import Cast
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import URLPattern, path
@@ -34,9 +32,8 @@ from django.views.decorators.http import require_POST
 
 from catalogs.selectors import FieldChange
 from portal.access import has_national_permission
-from portal.filings import FilingError, filing_transition, in_force_filter, kind_of
-from portal.models import TransitionRecord, User
-from portal.models.filing import PUBLISHED_STATES, FilingState
+from portal.filings import FilingError, filing_transition, kind_of
+from portal.models import User
 from portal.workdays import working_days_between
 from portal.workflow import Transition, WorkflowError
 from talent_standards import selectors
@@ -50,215 +47,17 @@ from talent_standards.views.drafting import (
     parameters_text,
     route_rows,
     rule_rows,
-    standard_comments,
-    standard_invitations,
     validity_of,
 )
 
 REVIEW_PERMISSION = "portal.review_filings"
-# What the ministry sees of a province's standards: from filing on (never drafts).
-REVIEWABLE_STATES = (
-    FilingState.SUBMITTED,
-    FilingState.UNDER_REVIEW,
-    FilingState.RETURNED,
-    FilingState.APPROVED,
-    FilingState.PUBLISHED,
-)
-DECISIONS = ("approve", "return")
+REVIEWABLE_STATES = selectors.REVIEWABLE_STATES
 REASON_MAX_LENGTH = 4000
 
 
 def _today() -> dt.date:
     """Today in China; the one place the review pages read the date."""
     return timezone.localdate()
-
-
-# --- Reads (to move to talent_standards.selectors) ------------------------------------------
-
-
-def reviewable_standard(pk: int) -> RegionalStandard | None:
-    return (
-        RegionalStandard.objects.filter(pk=pk, state__in=REVIEWABLE_STATES)
-        .select_related("region", "based_on")
-        .first()
-    )
-
-
-def standards_for_review() -> QuerySet[RegionalStandard]:
-    """What the ministry has to look at, oldest filing first, with the number of routes
-    and bonus rules (one query)."""
-    return selectors.regional_standards_for_review().annotate(
-        route_count=Count("routes", distinct=True),
-        rule_count=Count("bonus_rules", distinct=True),
-    )
-
-
-def recent_standard_decisions(limit: int = 20) -> list[RegionalStandard]:
-    """The standards most recently approved or returned, each with its latest decision
-    (``decision``, ``decided_at``, ``decided_by``, ``decision_reason``). One query: the
-    decision is read from the state changes by correlated subqueries."""
-    decisions = TransitionRecord.objects.filter(
-        target_model=RegionalStandard._meta.label_lower,
-        target_id=Cast(OuterRef("pk"), CharField()),
-        transition__in=DECISIONS,
-    ).order_by("-at", "-pk")
-    return list(
-        RegionalStandard.objects.annotate(
-            decided_at=Subquery(decisions.values("at")[:1]),
-            decision=Subquery(decisions.values("transition")[:1]),
-            decision_reason=Subquery(decisions.values("reason")[:1]),
-            decided_by=Subquery(decisions.values("actor__full_name")[:1]),
-            decided_by_username=Subquery(decisions.values("actor__username")[:1]),
-        )
-        .filter(decided_at__isnull=False)
-        .select_related("region")
-        .order_by("-decided_at", "-pk")[:limit]
-    )
-
-
-# --- The redline (to move to talent_standards.selectors) --------------------------------------
-
-# The fields compared, route by route (by code) and bonus rule by bonus rule (by code).
-# A route's ``position`` only orders the page and is not compared.
-ROUTE_COMPARED = (
-    "category",
-    "kind",
-    "title_zh",
-    "title_en",
-    "description_zh",
-    "description_en",
-    "evidence_zh",
-    "evidence_en",
-    "parameters",
-)
-BONUS_COMPARED = ("title_zh", "title_en", "condition", "parameters", "points")
-METADATA_COMPARED = ("title_zh", "title_en", "notes_zh", "notes_en", "effective_from", "expires_on")
-
-
-@dataclass(frozen=True)
-class ChangedPart:
-    """A route or bonus rule in both versions (the same code), and what changed."""
-
-    old: Any
-    new: Any
-    changes: list[FieldChange]
-
-
-@dataclass
-class StandardRedline:
-    """A regional standard version compared with the one in force (or the latest
-    published, or the one it was based on)."""
-
-    against: RegionalStandard | None
-    routes_added: list[RecognitionRoute]
-    routes_removed: list[RecognitionRoute]
-    routes_changed: list[ChangedPart]
-    routes_unchanged: int
-    rules_added: list[BonusRule]
-    rules_removed: list[BonusRule]
-    rules_changed: list[ChangedPart]
-    rules_unchanged: int
-    metadata: list[FieldChange]
-
-    @property
-    def is_empty(self) -> bool:
-        return not (
-            self.routes_added
-            or self.routes_removed
-            or self.routes_changed
-            or self.rules_added
-            or self.rules_removed
-            or self.rules_changed
-            or self.metadata
-        )
-
-
-def standard_redline_baseline(standard: RegionalStandard) -> RegionalStandard | None:
-    """What the ministry compares a submission with: the version in force in the province
-    today, else the latest published one, else the version the draft was based on."""
-    today = _today()
-    in_force = (
-        RegionalStandard.objects.filter(in_force_filter(today), region_id=standard.region_id)
-        .exclude(pk=standard.pk)
-        .first()
-    )
-    if in_force is not None:
-        return in_force
-    latest = (
-        RegionalStandard.objects.filter(region_id=standard.region_id, state__in=PUBLISHED_STATES)
-        .exclude(pk=standard.pk)
-        .order_by("-effective_from", "-version")
-        .first()
-    )
-    return latest or cast(RegionalStandard | None, standard.based_on)
-
-
-def _label(model: Any, name: str) -> str:
-    return str(model._meta.get_field(name).verbose_name)
-
-
-def _compare(
-    model: Any, fields: tuple[str, ...], new: dict[str, Any], old: dict[str, Any]
-) -> tuple[list[Any], list[Any], list[ChangedPart], int]:
-    added = [new[c] for c in sorted(set(new) - set(old))]
-    removed = [old[c] for c in sorted(set(old) - set(new))]
-    changed: list[ChangedPart] = []
-    unchanged = 0
-    for code in sorted(set(new) & set(old)):
-        differences = [
-            FieldChange(
-                name, _label(model, name), getattr(old[code], name), getattr(new[code], name)
-            )
-            for name in fields
-            if getattr(old[code], name) != getattr(new[code], name)
-        ]
-        if differences:
-            changed.append(ChangedPart(old[code], new[code], differences))
-        else:
-            unchanged += 1
-    return added, removed, changed, unchanged
-
-
-def standard_redline(
-    standard: RegionalStandard, against: RegionalStandard | None = None
-) -> StandardRedline:
-    """Routes (by code) and bonus rules (by code) added, removed and changed field by
-    field, and changed metadata. The routes of both versions come in one query, and so do
-    their bonus rules: nothing is queried per row."""
-    baseline = against if against is not None else standard_redline_baseline(standard)
-    ids = [standard.pk] + ([baseline.pk] if baseline is not None else [])
-    routes: dict[int, dict[str, RecognitionRoute]] = {pk: {} for pk in ids}
-    for route in RecognitionRoute.objects.filter(regional_standard_id__in=ids):
-        routes[cast(int, route.regional_standard_id)][route.code] = route
-    rules: dict[int, dict[str, BonusRule]] = {pk: {} for pk in ids}
-    for rule in BonusRule.objects.filter(regional_standard_id__in=ids):
-        rules[rule.regional_standard_id][rule.code] = rule
-    old_routes = routes[baseline.pk] if baseline is not None else {}
-    old_rules = rules[baseline.pk] if baseline is not None else {}
-    r_added, r_removed, r_changed, r_unchanged = _compare(
-        RecognitionRoute, ROUTE_COMPARED, routes[standard.pk], old_routes
-    )
-    b_added, b_removed, b_changed, b_unchanged = _compare(
-        BonusRule, BONUS_COMPARED, rules[standard.pk], old_rules
-    )
-    metadata = []
-    if baseline is not None:
-        for name in METADATA_COMPARED:
-            before, after = getattr(baseline, name), getattr(standard, name)
-            if before != after:
-                metadata.append(FieldChange(name, _label(RegionalStandard, name), before, after))
-    return StandardRedline(
-        baseline,
-        r_added,
-        r_removed,
-        r_changed,
-        r_unchanged,
-        b_added,
-        b_removed,
-        b_changed,
-        b_unchanged,
-        metadata,
-    )
 
 
 # --- Presenting the redline --------------------------------------------------------------------
@@ -307,7 +106,7 @@ def _require_reviewer(request: HttpRequest) -> User:
 
 
 def _reviewable(pk: int) -> RegionalStandard:
-    standard = reviewable_standard(pk)
+    standard = selectors.reviewable_standard(pk)
     if standard is None:
         raise Http404
     return standard
@@ -349,14 +148,14 @@ def review(request: HttpRequest) -> HttpResponse:
             if standard.submitted_at is not None
             else None,
         )
-        for standard in standards_for_review()
+        for standard in selectors.standards_for_review()
     ]
     return render(
         request,
         "talent_standards/review/queue.html",
         {
             "rows": rows,
-            "decisions": recent_standard_decisions(),
+            "decisions": selectors.recent_standard_decisions(),
             "reachable_states": [str(state) for state in REVIEWABLE_STATES],
         },
     )
@@ -368,7 +167,7 @@ def review_standard(request: HttpRequest, pk: int) -> HttpResponse:
     standard = _reviewable(pk)
     today = _today()
     workflow = kind_of(standard).workflow
-    redline = standard_redline(standard)
+    redline = selectors.standard_redline(standard)
     actions = [
         Action(t, ReasonForm(prefix=t.name, reason_required=True) if t.reason_required else None)
         for t in workflow.available(standard, user)
@@ -398,8 +197,8 @@ def review_standard(request: HttpRequest, pk: int) -> HttpResponse:
         "rule_count": len(redline.rules_added)
         + len(redline.rules_changed)
         + redline.rules_unchanged,
-        "invitations": standard_invitations(standard),
-        "comments": standard_comments(standard),
+        "invitations": selectors.standard_invitations(standard),
+        "comments": selectors.standard_comments(standard),
         "history": history_rows(standard, workflow),
         "actions": actions,
     }
