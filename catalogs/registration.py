@@ -70,7 +70,7 @@ def register() -> None:
     navigation.register(
         NavItem(
             "consultations",
-            _("Consultations"),
+            _("Consultations on catalogs"),
             "catalogs:consultations",
             frozenset({Role.STAKEHOLDER.value}),
             order=32,

@@ -64,6 +64,24 @@ def register() -> None:
     )
     navigation.register(
         NavItem(
+            "standards_agreements",
+            _("Mutual recognition"),
+            "standards:agreements",
+            frozenset({Role.STANDARDS_DRAFTER.value, Role.MINISTRY_REVIEWER.value}),
+            order=35,
+        )
+    )
+    navigation.register(
+        NavItem(
+            "standards_consultations",
+            _("Consultations on standards"),
+            "standards:consultations",
+            frozenset({Role.STAKEHOLDER.value}),
+            order=36,
+        )
+    )
+    navigation.register(
+        NavItem(
             "standards_review",
             _("Standards to review"),
             "standards:review",

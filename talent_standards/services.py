@@ -8,6 +8,7 @@ move through their own small workflow (``talent_standards.workflows``).
 from __future__ import annotations
 
 import datetime as dt
+import re
 from decimal import Decimal
 from typing import Any
 
@@ -81,6 +82,8 @@ REGIONAL_ROUTE_KINDS = (
     RecognitionRoute.Kind.OFFICER_JUDGEMENT,
 )
 PROVINCIAL_BONUS_MAX = 10
+# A group of the classification by whole parts of its code: 2, 2-02, 2-02-10, 2-02-10-03.
+OCCUPATION_GROUP = re.compile(r"^\d(-\d{2}){0,3}$")
 
 
 def _require_drafter(actor: User, region_id: int) -> None:
@@ -251,8 +254,26 @@ def _check_route(values: dict[str, Any]) -> None:
                 raise ArithmeticError
         except (ArithmeticError, ValueError):
             errors["parameters"] = [_("The multiple of the average wage is 1 to 20.")]
-    if kind == RecognitionRoute.Kind.LISTED_ACHIEVEMENT and not parameters.get("list"):
-        errors["parameters"] = [_("List what qualifies: each with a code and titles.")]
+    if kind == RecognitionRoute.Kind.DEGREE_EXPERIENCE:
+        years = parameters.get("min_years")
+        if parameters.get("min_education") not in engine.EDUCATION_ORDER or not (
+            isinstance(years, int) and 0 <= years <= 50
+        ):
+            errors["parameters"] = [
+                _("Give the minimum education and the years of experience (0 to 50).")
+            ]
+    if kind == RecognitionRoute.Kind.LISTED_ACHIEVEMENT:
+        items = parameters.get("list")
+        if not items or not all(
+            isinstance(item, dict)
+            and str(item.get("code", "")).strip()
+            and str(item.get("title_zh", "")).strip()
+            for item in items
+        ):
+            errors["parameters"] = [_("List what qualifies: each with a code and titles.")]
+    max_age = parameters.get("max_age")
+    if max_age is not None and not (isinstance(max_age, int) and 18 <= max_age <= 100):
+        errors.setdefault("parameters", []).append(_("An age limit is 18 to 100."))
     if errors:
         raise ValidationError(errors)
 
@@ -326,8 +347,14 @@ def _check_bonus(values: dict[str, Any]) -> None:
     parameters = values.get("parameters") or {}
     if condition not in BonusRule.Condition.values:
         errors["condition"] = [_("Choose a condition.")]
-    if condition == BonusRule.Condition.OCCUPATION_PREFIX and not parameters.get("prefixes"):
-        errors["parameters"] = [_("List the occupation groups, e.g. 2-02-10.")]
+    if condition == BonusRule.Condition.OCCUPATION_PREFIX:
+        prefixes = parameters.get("prefixes") or []
+        if not prefixes or not all(
+            isinstance(p, str) and OCCUPATION_GROUP.match(p) for p in prefixes
+        ):
+            errors["parameters"] = [
+                _("List the occupation groups by whole code parts, e.g. 2-02-10 or 2-02.")
+            ]
     if condition == BonusRule.Condition.SALARY_AT_LEAST:
         try:
             if Decimal(str(parameters.get("min_annual_salary_cny", ""))) <= 0:
