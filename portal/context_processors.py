@@ -21,13 +21,15 @@ def navigation_menu(request: HttpRequest) -> dict[str, Any]:
             home_url = url
         entries.append((item, url))
     path = request.path
+    # The current section is the entry whose address is the longest prefix of the page's
+    # (so /standards/self-assessment/ marks "Points self-assessment", not "Talent
+    # standards" as well); home only on the home page itself.
+    matching = [
+        url for _item, url in entries if path == url or (url != home_url and path.startswith(url))
+    ]
+    current = max(matching, key=len) if matching else None
     menu = [
-        {
-            "key": item.key,
-            "label": item.label,
-            "url": url,
-            "active": path == url or (url != home_url and path.startswith(url)),
-        }
+        {"key": item.key, "label": item.label, "url": url, "active": url == current}
         for item, url in entries
     ]
     return {

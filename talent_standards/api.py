@@ -13,6 +13,7 @@ Refused transitions answer with the workflow's code and status (``permission_den
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import django_filters
@@ -35,10 +36,9 @@ from rest_framework.serializers import BaseSerializer
 from rest_framework.throttling import AnonRateThrottle, UserRateThrottle
 from rest_framework.views import APIView
 
-from portal.access import has_national_permission, region_ids_for
 from portal.filings import filing_transition, in_force_filter
 from portal.models import User
-from portal.models.filing import PUBLISHED_STATES, FilingState
+from portal.models.filing import FilingState
 from talent_standards import engine, selectors, services
 from talent_standards.models import (
     BonusRule,
@@ -68,8 +68,6 @@ from talent_standards.serializers import (
 REVIEW_PERMISSION = "portal.review_filings"
 DRAFT_PERMISSION = "draft_filings"
 A = RecognitionAgreement.State
-PUBLIC_AGREEMENT_STATES = (A.ACCEPTED, A.WITHDRAWN)
-PUBLISHED_OR_WITHDRAWN = (*PUBLISHED_STATES, FilingState.WITHDRAWN)
 VERSION_REGEX = r"[\w.-]{1,32}"
 
 
@@ -78,38 +76,6 @@ def _errors(*codes: int) -> dict[int, OpenApiResponse]:
 
 
 # --- Who sees what -------------------------------------------------------------------------------
-
-
-def published_standards() -> QuerySet[RegionalStandard]:
-    """Every version ever published (in force, scheduled, superseded, lapsed, withdrawn)."""
-    return RegionalStandard.objects.filter(
-        state__in=PUBLISHED_OR_WITHDRAWN, published_at__isnull=False
-    ).select_related("region")
-
-
-def visible_standards(user: Any) -> QuerySet[RegionalStandard]:
-    """Published versions for everyone; the province's drafts for its drafters; every
-    filing from its submission on for ministry reviewers."""
-    visible = Q(state__in=PUBLISHED_OR_WITHDRAWN, published_at__isnull=False)
-    drafted = region_ids_for(user, DRAFT_PERMISSION)
-    if drafted:
-        visible |= Q(region_id__in=drafted)
-    if has_national_permission(user, REVIEW_PERMISSION):
-        visible |= ~Q(state__in=[FilingState.DRAFT, FilingState.CONSULTATION])
-    return RegionalStandard.objects.filter(visible).select_related("region")
-
-
-def visible_agreements(user: Any) -> QuerySet[RecognitionAgreement]:
-    """Accepted and withdrawn agreements for everyone; the proposals of their province
-    for drafters; every agreement for ministry reviewers."""
-    queryset = RecognitionAgreement.objects.select_related("proposer", "partner")
-    if has_national_permission(user, REVIEW_PERMISSION):
-        return queryset
-    visible = Q(state__in=PUBLIC_AGREEMENT_STATES)
-    drafted = region_ids_for(user, DRAFT_PERMISSION)
-    if drafted:
-        visible |= Q(proposer_id__in=drafted) | Q(partner_id__in=drafted)
-    return queryset.filter(visible)
 
 
 # --- Points self-assessment ----------------------------------------------------------------------
@@ -142,8 +108,8 @@ ASSESS_EXAMPLE_IN = {
     "bonuses": ["patents"],
 }
 ASSESS_EXAMPLE_OUT = {
-    "total": 80,
-    "category": "B",
+    "total": 85,
+    "category": "A",
     "table_version": "2017",
     "lines": [
         {
@@ -227,7 +193,7 @@ class PointsAssessView(APIView):
                 request_only=True,
             ),
             OpenApiExample(
-                "Category B on the 2017 table",
+                "Category A at exactly 85 points",
                 value=ASSESS_EXAMPLE_OUT,
                 response_only=True,
                 status_codes=["200"],
@@ -400,15 +366,15 @@ class RegionalStandardViewSet(viewsets.ReadOnlyModelViewSet[RegionalStandard]):
     permission_classes = [permissions.AllowAny]
     filterset_class = RegionalStandardFilter
 
-    def get_permissions(self) -> list[Any]:
+    def get_permissions(self) -> Sequence[Any]:
         if self.action == "transitions":
             return [permissions.IsAuthenticated()]
         return super().get_permissions()
 
     def get_queryset(self) -> QuerySet[RegionalStandard]:
         if self.action == "list":
-            return published_standards()
-        queryset = visible_standards(self.request.user)
+            return selectors.published_standards()
+        queryset = selectors.visible_standards(self.request.user)
         if self.action == "retrieve":
             return queryset.prefetch_related(*_parts())
         return queryset
@@ -457,7 +423,11 @@ class RegionalStandardViewSet(viewsets.ReadOnlyModelViewSet[RegionalStandard]):
             reason=serializer.validated_data.get("reason", ""),
             request=request._request,
         )
-        updated = visible_standards(request.user).prefetch_related(*_parts()).get(pk=standard.pk)
+        updated = (
+            selectors.visible_standards(request.user)
+            .prefetch_related(*_parts())
+            .get(pk=standard.pk)
+        )
         context = self.get_serializer_context()
         return Response(RegionalStandardDetailSerializer(updated, context=context).data)
 
@@ -513,13 +483,13 @@ class AgreementViewSet(viewsets.ReadOnlyModelViewSet[RecognitionAgreement]):
     permission_classes = [permissions.AllowAny]
     filterset_class = AgreementFilter
 
-    def get_permissions(self) -> list[Any]:
+    def get_permissions(self) -> Sequence[Any]:
         if self.action == "transitions":
             return [permissions.IsAuthenticated()]
         return super().get_permissions()
 
     def get_queryset(self) -> QuerySet[RecognitionAgreement]:
-        return visible_agreements(self.request.user)
+        return selectors.visible_agreements(self.request.user)
 
     def get_serializer_class(self) -> type[BaseSerializer[Any]]:
         if self.action == "transitions":
@@ -571,7 +541,7 @@ class AgreementViewSet(viewsets.ReadOnlyModelViewSet[RecognitionAgreement]):
             ends_on=data.get("ends_on"),
             request=request._request,
         )
-        updated = visible_agreements(request.user).get(pk=agreement.pk)
+        updated = selectors.visible_agreements(request.user).get(pk=agreement.pk)
         return Response(AgreementSerializer(updated, context=self.get_serializer_context()).data)
 
 

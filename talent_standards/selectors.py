@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from catalogs import selectors as catalog_selectors
 from catalogs.selectors import FieldChange
-from portal.access import region_ids_for
+from portal.access import has_national_permission, region_ids_for
 from portal.filings import in_force_filter
 from portal.models import Region, TransitionRecord, User
 from portal.models.filing import PUBLISHED_STATES, FilingState
@@ -610,3 +610,46 @@ CONSULTED_STATES = (
     FilingState.RETURNED,
     FilingState.APPROVED,
 )
+
+
+# --- Visibility for the API ---------------------------------------------------------------
+
+REVIEW_PERMISSION = "portal.review_filings"
+DRAFT_PERMISSION = "draft_filings"
+PUBLIC_AGREEMENT_STATES = (
+    RecognitionAgreement.State.ACCEPTED,
+    RecognitionAgreement.State.WITHDRAWN,
+)
+PUBLISHED_OR_WITHDRAWN = (*PUBLISHED_STATES, FilingState.WITHDRAWN)
+
+
+def published_standards() -> QuerySet[RegionalStandard]:
+    """Every version ever published (in force, scheduled, superseded, lapsed, withdrawn)."""
+    return RegionalStandard.objects.filter(
+        state__in=PUBLISHED_OR_WITHDRAWN, published_at__isnull=False
+    ).select_related("region")
+
+
+def visible_standards(user: Any) -> QuerySet[RegionalStandard]:
+    """Published versions for everyone; the province's drafts for its drafters; every
+    filing from its submission on for ministry reviewers."""
+    visible = Q(state__in=PUBLISHED_OR_WITHDRAWN, published_at__isnull=False)
+    drafted = region_ids_for(user, DRAFT_PERMISSION)
+    if drafted:
+        visible |= Q(region_id__in=drafted)
+    if has_national_permission(user, REVIEW_PERMISSION):
+        visible |= ~Q(state__in=[FilingState.DRAFT, FilingState.CONSULTATION])
+    return RegionalStandard.objects.filter(visible).select_related("region")
+
+
+def visible_agreements(user: Any) -> QuerySet[RecognitionAgreement]:
+    """Accepted and withdrawn agreements for everyone; the proposals of their province
+    for drafters; every agreement for ministry reviewers."""
+    queryset = RecognitionAgreement.objects.select_related("proposer", "partner")
+    if has_national_permission(user, REVIEW_PERMISSION):
+        return queryset
+    visible = Q(state__in=PUBLIC_AGREEMENT_STATES)
+    drafted = region_ids_for(user, DRAFT_PERMISSION)
+    if drafted:
+        visible |= Q(proposer_id__in=drafted) | Q(partner_id__in=drafted)
+    return queryset.filter(visible)

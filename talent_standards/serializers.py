@@ -251,7 +251,7 @@ class RouteSerializer(serializers.ModelSerializer[RecognitionRoute]):
 
 
 class NationalStandardSerializer(serializers.ModelSerializer[NationalStandard]):
-    points_table = serializers.SlugRelatedField(
+    points_table: serializers.SlugRelatedField[PointsTable] = serializers.SlugRelatedField(
         slug_field="version", read_only=True, help_text=_("Version of its points table.")
     )
     in_force = serializers.SerializerMethodField(help_text=_("In force today."))

@@ -68,6 +68,18 @@ OPTION_WORDS = {
     "former_chinese_national": gettext_lazy("former Chinese national"),
     "chinese_taught_degree": gettext_lazy("degree taught in Chinese"),
 }
+# The order of the answers within a band (JSON objects keep no order on PostgreSQL).
+OPTION_ORDER = (
+    "doctorate",
+    "skill:top",
+    "master",
+    "skill:technician",
+    "bachelor",
+    "skill:senior_worker",
+    *(f"hsk{n}" for n in range(1, 7)),
+    "former_chinese_national",
+    "chinese_taught_degree",
+)
 STATUS_WORDS = {
     engine.RouteStatus.MET: gettext_lazy("Met"),
     engine.RouteStatus.NOT_MET: gettext_lazy("Not met"),
@@ -248,6 +260,10 @@ def _under_words(key: str, low: Decimal, unit: Decimal) -> str:
     return _("under %(min)s") % {"min": _number(low * unit)}
 
 
+def _option_rank(key: str) -> tuple[int, str]:
+    return (OPTION_ORDER.index(key) if key in OPTION_ORDER else len(OPTION_ORDER), key)
+
+
 def _option_words(key: str) -> str:
     if key.startswith("hsk"):
         return f"HSK {key[3:]}"
@@ -273,8 +289,9 @@ def item_in_words(item: PointsItem, location_regions: list[Region]) -> ShownItem
             rows.append(Band(_under_words(item.key, upper, unit), "0"))
     elif scheme == S.CHOICES:
         by_points: dict[int, list[str]] = {}
-        for key, points in (bands.get("options") or {}).items():
-            by_points.setdefault(int(points), []).append(_option_words(key))
+        options = bands.get("options") or {}
+        for key in sorted(options, key=_option_rank):
+            by_points.setdefault(int(options[key]), []).append(_option_words(key))
         for points in sorted(by_points, reverse=True):
             if points:
                 rows.append(Band(" / ".join(by_points[points]), str(min(points, item.max_points))))
@@ -297,14 +314,14 @@ def item_in_words(item: PointsItem, location_regions: list[Region]) -> ShownItem
     elif scheme == S.AGE:
         minimum = int(bands.get("min_age", 18))
         rows.append(Band(_("under %(age)d") % {"age": minimum}, _("not eligible")))
-        for band in bands.get("bands", []):
-            low, high = int(band["min"]), int(band.get("max", 200))
+        for age_band in bands.get("bands", []):
+            youngest, oldest = int(age_band["min"]), int(age_band.get("max", 200))
             words = (
-                _("%(min)d and over") % {"min": low}
-                if high >= 150
-                else _("%(min)d to %(max)d") % {"min": low, "max": high}
+                _("%(min)d and over") % {"min": youngest}
+                if oldest >= 150
+                else _("%(min)d to %(max)d") % {"min": youngest, "max": oldest}
             )
-            rows.append(Band(words, str(band["points"])))
+            rows.append(Band(words, str(age_band["points"])))
     elif scheme == S.ANY_FLAG:
         flags = " / ".join(str(engine.BONUS_LABELS.get(f, f)) for f in bands.get("flags", []))
         rows.append(Band(_("any of: %(facts)s") % {"facts": flags}, str(bands.get("points", 0))))

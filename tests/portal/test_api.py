@@ -51,13 +51,25 @@ KERNEL_PATHS = [
     "/api/v1/regions/",
     "/api/v1/regions/{code}/",
 ]
-# Mounted by the catalogs app through settings.PORTAL_API_URLCONFS.
+# Mounted by the apps through settings.PORTAL_API_URLCONFS.
 APP_PATHS = [
     "/api/v1/catalogs/",
     "/api/v1/catalogs/{id}/",
     "/api/v1/catalogs/{id}/entries/",
     "/api/v1/occupations/",
     "/api/v1/occupations/{code}/",
+    "/api/v1/agreements/",
+    "/api/v1/agreements/{id}/",
+    "/api/v1/agreements/{id}/transitions/",
+    "/api/v1/national-standards/",
+    "/api/v1/national-standards/{version}/",
+    "/api/v1/points-tables/",
+    "/api/v1/points-tables/{version}/",
+    "/api/v1/points/assess",
+    "/api/v1/recognition-validity/",
+    "/api/v1/regional-standards/",
+    "/api/v1/regional-standards/{id}/",
+    "/api/v1/regional-standards/{id}/transitions/",
 ]
 ALL_PATHS = sorted(KERNEL_PATHS + APP_PATHS)
 
@@ -170,6 +182,10 @@ def test_root_lists_every_endpoint_with_absolute_urls() -> None:
         "me": "http://testserver/api/v1/me/",
         "occupations": "http://testserver/api/v1/occupations/",
         "catalogs": "http://testserver/api/v1/catalogs/",
+        "national_standards": "http://testserver/api/v1/national-standards/",
+        "regional_standards": "http://testserver/api/v1/regional-standards/",
+        "agreements": "http://testserver/api/v1/agreements/",
+        "points_assess": "http://testserver/api/v1/points/assess",
         "schema": "http://testserver/api/schema/",
         "docs": "http://testserver/api/docs/",
     }
@@ -179,6 +195,10 @@ def test_root_lists_every_endpoint_with_absolute_urls() -> None:
         "me",
         "occupations",
         "catalogs",
+        "national_standards",
+        "regional_standards",
+        "agreements",
+        "points_assess",
         "schema",
         "docs",
     ]

@@ -52,6 +52,12 @@ CATALOGS = "/zh-hans/catalogs/"
 DRAFTING = "/zh-hans/drafting/catalogs/"
 REVIEW = "/zh-hans/review/catalogs/"
 CONSULTATIONS = "/zh-hans/consultations/"
+STANDARDS = "/zh-hans/standards/"
+SELF_ASSESSMENT = "/zh-hans/standards/self-assessment/"
+STANDARDS_DRAFTING = "/zh-hans/standards-drafting/"
+STANDARDS_REVIEW = "/zh-hans/standards-review/"
+AGREEMENTS = "/zh-hans/standards-agreements/"
+STANDARDS_CONSULTATIONS = "/zh-hans/standards-consultations/"
 NEW_PASSWORD = "a-brand-new-passphrase-42"
 
 
@@ -289,7 +295,7 @@ def test_staff_pages_landmarks_and_labels(client: Client, roles: RoleHelper) -> 
 # the ministry reviewer, not the site admin), Users and roles for site admins.
 # The public entries of the catalogs app (occupations, catalogs) appear for everyone;
 # its drafting, review and consultation entries for the roles that do that work.
-PUBLIC = {HOME, OCCUPATIONS, CATALOGS, API_DOCS}
+PUBLIC = {HOME, OCCUPATIONS, CATALOGS, STANDARDS, SELF_ASSESSMENT, API_DOCS}
 MENU = {
     "anonymous": PUBLIC,
     Role.EMPLOYER_ADMIN: PUBLIC | {DASHBOARD, MEMBERS},
@@ -297,12 +303,14 @@ MENU = {
     Role.AGENCY_AGENT: PUBLIC | {DASHBOARD},
     Role.ACCEPTANCE_OFFICER: PUBLIC | {DASHBOARD, ORGANIZATIONS},
     Role.DECISION_OFFICER: PUBLIC | {DASHBOARD, ORGANIZATIONS},
-    Role.STANDARDS_DRAFTER: PUBLIC | {DASHBOARD, ORGANIZATIONS, DRAFTING},
+    Role.STANDARDS_DRAFTER: PUBLIC
+    | {DASHBOARD, ORGANIZATIONS, DRAFTING, STANDARDS_DRAFTING, AGREEMENTS},
     Role.INSPECTOR: PUBLIC | {DASHBOARD, ORGANIZATIONS},
     Role.PARTNER_READER: PUBLIC | {DASHBOARD, ORGANIZATIONS},
-    Role.MINISTRY_REVIEWER: PUBLIC | {DASHBOARD, ORGANIZATIONS, REVIEW},
+    Role.MINISTRY_REVIEWER: PUBLIC
+    | {DASHBOARD, ORGANIZATIONS, REVIEW, STANDARDS_REVIEW, AGREEMENTS},
     Role.SITE_ADMIN: PUBLIC | {DASHBOARD, STAFF_USERS},
-    Role.STAKEHOLDER: PUBLIC | {DASHBOARD, CONSULTATIONS},
+    Role.STAKEHOLDER: PUBLIC | {DASHBOARD, CONSULTATIONS, STANDARDS_CONSULTATIONS},
 }
 
 
@@ -350,14 +358,16 @@ DASHBOARD_QUERIES = {
     Role.DECISION_OFFICER: OFFICER_DASHBOARD_QUERIES,
     Role.INSPECTOR: OFFICER_DASHBOARD_QUERIES,
     Role.PARTNER_READER: OFFICER_DASHBOARD_QUERIES,
-    # Ministry reviewer (9): the 8 above and the catalogs section: the review queue.
-    Role.MINISTRY_REVIEWER: 9,
+    # Ministry reviewer (10): the 8 above and the review queues of the catalogs and the
+    # talent standards sections.
+    Role.MINISTRY_REVIEWER: 10,
     Role.SITE_ADMIN: 9,
     # Consulted stakeholders (8): the 7 every role makes, and the drafts consulted on.
     Role.STAKEHOLDER: 8,
-    # Drafters (12): the officers' 10, and the catalogs section: the ids of the provinces
-    # drafted for, and their catalog versions with entry counts.
-    Role.STANDARDS_DRAFTER: 12,
+    # Drafters (14): the officers' 10, the catalogs section (the ids of the provinces
+    # drafted for, their catalog versions with entry counts) and the talent standards
+    # section (the province's regional standard versions, its agreements).
+    Role.STANDARDS_DRAFTER: 14,
 }
 
 

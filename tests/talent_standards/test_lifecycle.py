@@ -790,7 +790,11 @@ def test_bonus_rule_save_adds_and_changes_a_rule(gd_drafter):
         ({"condition": "moon_phase"}, {"condition": ["Choose a condition."]}),
         (
             {"condition": "occupation_prefix", "parameters": {"prefixes": []}},
-            {"parameters": ["List the occupation groups by whole code parts, e.g. 2-02-10 or 2-02."]},
+            {
+                "parameters": [
+                    "List the occupation groups by whole code parts, e.g. 2-02-10 or 2-02."
+                ]
+            },
         ),
         (
             {"condition": "salary_at_least", "parameters": {"min_annual_salary_cny": "-5"}},
