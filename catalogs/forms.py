@@ -1,5 +1,6 @@
 """Forms of the catalogs pages: drafting a catalog, its entries and uploads, consulting
-stakeholders. They validate input only; the services in ``catalogs.services`` and
+stakeholders (the consultation, answer and transition forms every filing kind shares are
+in ``portal.filing_forms``). They validate input only; the services in ``catalogs.services`` and
 ``portal.filings`` do the work and decide the rules of the domain (validity, groups,
 editability), so that the pages and the API refuse the same things in the same words.
 """
@@ -10,8 +11,6 @@ import datetime as dt
 from typing import Any
 
 from django import forms
-from django.db.models import QuerySet
-from django.utils import timezone
 from django.utils.text import capfirst
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -19,10 +18,10 @@ from django.utils.translation import gettext_lazy as _
 from catalogs.models import CatalogEntry, GuidanceCatalog
 from catalogs.services import UPLOAD_COLUMNS
 from catalogs.spreadsheets import MAX_BYTES
-from portal.filings import STAKEHOLDER_KINDS, VALIDITY_MAX_YEARS, VALIDITY_MIN_YEARS, add_years
-from portal.models import Organization, Region
+from portal.filing_forms import DATE_INPUT, validity_range
+from portal.filings import VALIDITY_MAX_YEARS, VALIDITY_MIN_YEARS
+from portal.models import Region
 
-DATE_INPUT = {"type": "date"}
 UPLOAD_ACCEPT = (
     ".csv,.xlsx,text/csv,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 )
@@ -31,16 +30,6 @@ UPLOAD_ACCEPT = (
 def _label(model: Any, name: str) -> Any:
     """The model field's verbose name as a form label (lazy, so it follows the language)."""
     return capfirst(model._meta.get_field(name).verbose_name)
-
-
-def validity_range(start: dt.date) -> tuple[dt.date, dt.date]:
-    """The shortest and longest last day of validity for an effective date (3 to 5 years,
-    the last day being the day before the anniversary)."""
-    one_day = dt.timedelta(days=1)
-    return (
-        add_years(start, VALIDITY_MIN_YEARS) - one_day,
-        add_years(start, VALIDITY_MAX_YEARS) - one_day,
-    )
 
 
 class SearchForm(forms.Form):
@@ -228,49 +217,6 @@ class UploadForm(forms.Form):
         return upload
 
 
-def stakeholder_organizations() -> QuerySet[Organization]:
-    """Organizations that may be consulted on a draft: every active industry association
-    and service agency, nationwide."""
-    return (
-        Organization.objects.filter(kind__in=STAKEHOLDER_KINDS, is_active=True)
-        .select_related("region")
-        .order_by("kind", "name_zh", "pk")
-    )
-
-
-class ConsultationForm(forms.Form):
-    organizations = forms.ModelMultipleChoiceField(
-        label=_("Organizations to invite"),
-        queryset=Organization.objects.none(),
-        widget=forms.CheckboxSelectMultiple,
-        error_messages={"required": _("Choose at least one organization to invite.")},
-    )
-    deadline = forms.DateField(
-        label=_("Comments until"),
-        widget=forms.DateInput(attrs=DATE_INPUT, format="%Y-%m-%d"),
-        help_text=_("The last day on which the invited organizations may comment."),
-    )
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["organizations"].queryset = stakeholder_organizations()  # type: ignore[attr-defined]
-
-    def clean_deadline(self) -> dt.date:
-        deadline: dt.date = self.cleaned_data["deadline"]
-        if deadline < timezone.localdate():
-            raise forms.ValidationError(_("Choose today or a later day."), code="past")
-        return deadline
-
-
-class AnswerForm(forms.Form):
-    answer = forms.CharField(
-        label=_("Answer"),
-        max_length=5000,
-        widget=forms.Textarea(attrs={"rows": 5}),
-        help_text=_("The organization and the ministry read the answer with the comment."),
-    )
-
-
 class CommentForm(forms.Form):
     text = forms.CharField(
         label=_("Comment"), max_length=5000, widget=forms.Textarea(attrs={"rows": 5})
@@ -293,12 +239,3 @@ class CommentForm(forms.Form):
         if entry is None:
             raise forms.ValidationError(_("The draft has no such entry."), code="unknown_entry")
         return entry
-
-
-class TransitionForm(forms.Form):
-    reason = forms.CharField(
-        label=_("Reason"),
-        required=False,
-        max_length=5000,
-        widget=forms.Textarea(attrs={"rows": 3}),
-    )

@@ -84,6 +84,16 @@ STAKEHOLDER_KINDS = (
 # --- Dates -------------------------------------------------------------------------------------
 
 
+def stakeholder_organizations() -> models.QuerySet[Organization]:
+    """Organizations that may be consulted on a draft: every active industry association
+    and service agency, nationwide."""
+    return (
+        Organization.objects.filter(kind__in=STAKEHOLDER_KINDS, is_active=True)
+        .select_related("region")
+        .order_by("kind", "name_zh", "pk")
+    )
+
+
 def add_years(day: dt.date, years: int) -> dt.date:
     """The anniversary ``years`` later. From 29 February it is 1 March in a common year,
     so that the day before it (the last day of a period of whole years) is the month's

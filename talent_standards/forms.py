@@ -4,8 +4,8 @@ provincial bonus rules), consulting stakeholders, and mutual recognition agreeme
 They validate input and put it in the shape the services take (a route's ``parameters``,
 a bonus rule's condition parameters); the services in ``talent_standards.services`` and
 ``portal.filings`` decide the rules of the domain, so that the pages and the API refuse
-the same things in the same words. The consultation, answer and transition forms of the
-catalogs pages are generic and reused from ``catalogs.forms``.
+the same things in the same words. The consultation, answer and transition forms are shared
+by every filing kind and live in ``portal.filing_forms``.
 """
 
 from __future__ import annotations
@@ -21,13 +21,7 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from catalogs.forms import (  # noqa: F401  (re-exported for the views)
-    DATE_INPUT,
-    AnswerForm,
-    ConsultationForm,
-    TransitionForm,
-    validity_range,
-)
+from portal.filing_forms import DATE_INPUT, validity_range
 from portal.filings import VALIDITY_MAX_YEARS, VALIDITY_MIN_YEARS
 from portal.models import Region
 from talent_standards.engine import EDUCATION_ORDER

@@ -31,19 +31,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from catalogs import selectors, services
-from catalogs.forms import (
-    AnswerForm,
-    CatalogForm,
-    CommentForm,
-    ConsultationForm,
-    EntryForm,
-    SearchForm,
-    TransitionForm,
-    UploadForm,
-    stakeholder_organizations,
-)
+from catalogs.forms import CatalogForm, CommentForm, EntryForm, SearchForm, UploadForm
 from catalogs.models import CatalogComment, CatalogEntry, GuidanceCatalog, Occupation
 from portal.access import has_region_permission, has_role, region_ids_for
+from portal.filing_forms import AnswerForm, ConsultationForm, TransitionForm
 from portal.filings import (
     FilingError,
     consultation_answer,
@@ -51,6 +42,7 @@ from portal.filings import (
     consultation_open,
     filing_transition,
     kind_of,
+    stakeholder_organizations,
 )
 from portal.models import User
 from portal.models.filing import PUBLISHED_STATES, FilingState

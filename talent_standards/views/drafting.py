@@ -36,9 +36,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
-from catalogs.forms import stakeholder_organizations
 from catalogs.selectors import regions_drafted_by
 from portal.access import has_national_permission, has_region_permission, has_role
+from portal.filing_forms import AnswerForm, ConsultationForm, TransitionForm
 from portal.filings import (
     FilingError,
     add_years,
@@ -47,6 +47,7 @@ from portal.filings import (
     consultation_open,
     filing_transition,
     kind_of,
+    stakeholder_organizations,
     validity_problems,
 )
 from portal.models import Region, TransitionRecord, User
@@ -60,13 +61,10 @@ from talent_standards.forms import (
     AgreementActionForm,
     AgreementFilterForm,
     AgreementProposeForm,
-    AnswerForm,
     BonusRuleForm,
     CommentForm,
-    ConsultationForm,
     RouteForm,
     StandardForm,
-    TransitionForm,
 )
 from talent_standards.models import (
     BonusRule,
