@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import django_filters
+from django.conf import settings
 from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -82,10 +83,9 @@ def _errors(*codes: int) -> dict[int, OpenApiResponse]:
 
 
 class PointsRateThrottle(AnonRateThrottle):
-    """Anonymous callers: 30 assessments a minute per address (the scope's own rate)."""
+    """Anonymous callers: ``API_THROTTLE_POINTS`` assessments per address (30 a minute)."""
 
     scope = "points"
-    rate = "30/minute"
 
 
 class RulesUnavailable(APIException):
@@ -174,6 +174,10 @@ class PointsAssessView(APIView):
     permission_classes = [permissions.AllowAny]
     throttle_classes = [PointsRateThrottle, UserRateThrottle]
 
+    def get_throttles(self) -> list[Any]:
+        # Its own throttles, but the one switch of the deployment turns them off too.
+        return super().get_throttles() if settings.API_THROTTLE_ENABLED else []
+
     @extend_schema(
         operation_id="points_assess",
         summary=gettext_lazy("Points self-assessment"),
@@ -224,6 +228,7 @@ class PointsAssessView(APIView):
             former_chinese_national=data["former_chinese_national"],
             chinese_taught_degree=data["chinese_taught_degree"],
             bonuses=frozenset(data.get("bonuses") or ()),
+            declared_facts=frozenset(data.get("declared_facts") or ()),
         )
         job = engine.Job(
             region_code=region.code,
@@ -239,6 +244,7 @@ class PointsAssessView(APIView):
                 region=region,
                 on=timezone.localdate(),
                 table_version=table.version if table is not None else "",
+                refuse_unasked_facts=True,
             )
         except engine.EngineInputError as error:
             raise ValidationError({error.field: [error.message]}) from None

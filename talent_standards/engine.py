@@ -17,6 +17,9 @@ Points-table bands (``PointsItem.bands``) by scheme:
 * ``location``: ``{"points": 10}`` when the region earns location points;
 * ``age``: ``{"bands": [{"min": 18, "max": 25, "points": 10}, ...], "min_age": 18}``;
 * ``provincial``: the province's bonus rules, capped at the item's maximum.
+
+``points_item_problems`` (with ``points_item_key_problems``) and ``route_problems`` say what
+is wrong with such data before it is saved: what passes them cannot make the engine fail.
 """
 
 from __future__ import annotations
@@ -173,6 +176,9 @@ class Rules:
     bonus_rules: tuple[BonusRuleData, ...] = ()
     regional_version: str = ""  # "" when the province has no regional standard in force
     catalog_entry: CatalogEntryData | None = None
+    # The region named in the location line when it is not the province: a designated
+    # county of a province that earns no location points itself.
+    location_name: str = ""
 
 
 # --- Results ------------------------------------------------------------------------------------
@@ -340,8 +346,10 @@ def _location(item: ItemRule, rules: Rules) -> tuple[int, str]:
         points = min(int(item.bands.get("points", item.max_points)), item.max_points)
         return points, _(
             "%(region)s is a western region, a north-east old industrial base or a designated area"
-        ) % {"region": rules.region_name}
-    return 0, _("%(region)s does not earn location points") % {"region": rules.region_name}
+        ) % {"region": rules.location_name or rules.region_name}
+    return 0, _("%(region)s does not earn location points") % {
+        "region": rules.location_name or rules.region_name
+    }
 
 
 def _age(item: ItemRule, profile: Profile) -> tuple[int, str]:
@@ -786,3 +794,240 @@ def _best(categories: Iterable[str]) -> str:
 
 def routes_of(*groups: Sequence[RouteRule]) -> tuple[RouteRule, ...]:
     return tuple(route for group in groups for route in group)
+
+
+# --- Checks of the rules' data ------------------------------------------------------------------
+#
+# The admin keeps the bands of the points items and the parameters of the routes as JSON. These
+# checks say, in words, everything the functions above would choke on (``_d``: a number as
+# Decimal; ``int``; ``.get`` on an object; iteration of a list), so that data that passes them
+# cannot make the engine fail. ``[]``: nothing wrong.
+
+# Which functions score the items whose scheme does not decide it (``score`` picks by key).
+KEYS_BY_SCHEME = {
+    "ranges": ("salary", "months_in_china"),
+    "choices": ("education", "chinese"),
+    "per_year": ("experience",),
+}
+POINTS_SCHEMES = ("ranges", "choices", "per_year", "any_flag", "location", "age", "provincial")
+ROUTE_KINDS = (
+    "points",
+    "salary_multiple",
+    "salary_amount",
+    "degree_experience",
+    "language_teacher",
+    "catalog_listing",
+    "listed_achievement",
+    "officer_judgement",
+)
+# Above any salary the assessment takes (and ``_money`` could no longer round it).
+_LARGEST_AMOUNT = Decimal(10) ** 12
+
+
+def _number(value: Any) -> Decimal | None:
+    """``value`` as ``_d`` reads it, if it is a finite number (a JSON number or numeric text)."""
+    if isinstance(value, bool) or not isinstance(value, int | float | str | Decimal):
+        return None
+    try:
+        number = _d(value)
+    except (ArithmeticError, ValueError):
+        return None
+    return number if number.is_finite() else None
+
+
+def _whole(value: Any, low: int, high: int | None = None) -> bool:
+    """A JSON whole number (not a boolean) from ``low`` to ``high``."""
+    return (
+        isinstance(value, int)
+        and not isinstance(value, bool)
+        and value >= low
+        and (high is None or value <= high)
+    )
+
+
+def _points_problem(value: Any, max_points: int) -> str | None:
+    if _whole(value, 0, max_points):
+        return None
+    return _('"points" is a whole number from 0 to %(max)d.') % {"max": max_points}
+
+
+def _band_list(bands: Mapping[str, Any]) -> list[Any] | None:
+    listed = bands.get("bands")
+    return listed if isinstance(listed, list) and listed else None
+
+
+def _ranges_problems(bands: Mapping[str, Any], max_points: int) -> list[str]:
+    problems = []
+    if "unit" in bands:
+        unit = _number(bands["unit"])
+        if unit is None or unit < 1:
+            problems.append(_('"unit" is a number, 1 or more.'))
+    listed = _band_list(bands)
+    if listed is None:
+        return [*problems, _('"bands" is a non-empty list.')]
+    for number, band in enumerate(listed, start=1):
+        if not isinstance(band, dict):
+            problems.append(
+                _('Band %(number)d: give an object with "min" and "points".') % {"number": number}
+            )
+            continue
+        if _number(band.get("min")) is None:
+            problems.append(_('Band %(number)d: "min" is a number.') % {"number": number})
+        if _points_problem(band.get("points"), max_points):
+            problems.append(
+                _('Band %(number)d: "points" is a whole number from 0 to %(max)d.')
+                % {"number": number, "max": max_points}
+            )
+    return problems
+
+
+def _choices_problems(bands: Mapping[str, Any], max_points: int) -> list[str]:
+    options = bands.get("options")
+    if not isinstance(options, dict) or not options:
+        return [_('"options" is a non-empty object of answers and their points.')]
+    return [
+        _("Option %(option)s: the points are a whole number from 0 to %(max)d.")
+        % {"option": option, "max": max_points}
+        for option, points in options.items()
+        if not isinstance(option, str) or not _whole(points, 0, max_points)
+    ]
+
+
+def _whole_number_problems(bands: Mapping[str, Any], names: Sequence[str]) -> list[str]:
+    return [
+        _('"%(name)s" is a whole number, 0 or more.') % {"name": name}
+        for name in names
+        if not _whole(bands.get(name), 0)
+    ]
+
+
+def _any_flag_problems(bands: Mapping[str, Any], max_points: int) -> list[str]:
+    problems = []
+    flags = bands.get("flags")
+    if not isinstance(flags, list) or not flags or not all(isinstance(f, str) for f in flags):
+        problems.append(_('"flags" is a non-empty list of bonus facts.'))
+    else:
+        unknown = sorted(set(flags) - set(BONUS_FACTS))
+        if unknown:
+            problems.append(_("Unknown bonus facts: %(facts)s") % {"facts": ", ".join(unknown)})
+    points = _points_problem(bands.get("points"), max_points)
+    return [*problems, points] if points else problems
+
+
+def _age_problems(bands: Mapping[str, Any], max_points: int) -> list[str]:
+    problems = _whole_number_problems(bands, ("min_age",))
+    listed = _band_list(bands)
+    if listed is None:
+        return [*problems, _('"bands" is a non-empty list.')]
+    for number, band in enumerate(listed, start=1):
+        if not isinstance(band, dict):
+            problems.append(
+                _('Band %(number)d: give an object with "min", "max" and "points".')
+                % {"number": number}
+            )
+            continue
+        low: Any = band.get("min")
+        high: Any = band.get("max")
+        if not (_whole(low, 0) and _whole(high, 0) and high >= low):
+            problems.append(
+                _(
+                    'Band %(number)d: "min" and "max" are whole numbers, 0 or more, '
+                    '"max" not below "min".'
+                )
+                % {"number": number}
+            )
+        if _points_problem(band.get("points"), max_points):
+            problems.append(
+                _('Band %(number)d: "points" is a whole number from 0 to %(max)d.')
+                % {"number": number, "max": max_points}
+            )
+    return problems
+
+
+def points_item_problems(scheme: str, bands: Any, max_points: int) -> list[str]:
+    """Everything wrong with a points item's bands for its scheme (see the module's
+    docstring for each shape), in words for the person who entered them."""
+    if scheme not in POINTS_SCHEMES:
+        return [_("Unknown scheme: %(scheme)s") % {"scheme": scheme}]
+    if not isinstance(bands, dict):
+        return [_("Give the bands as a JSON object.")]
+    if scheme == "ranges":
+        return _ranges_problems(bands, max_points)
+    if scheme == "choices":
+        return _choices_problems(bands, max_points)
+    if scheme == "per_year":
+        return _whole_number_problems(bands, ("from_years", "points_at_start", "per_further_year"))
+    if scheme == "any_flag":
+        return _any_flag_problems(bands, max_points)
+    if scheme == "location":
+        points = _points_problem(bands.get("points"), max_points)
+        return [points] if points else []
+    if scheme == "age":
+        return _age_problems(bands, max_points)
+    return []  # provincial: the province's bonus rules, checked where they are drafted
+
+
+def points_item_key_problems(key: str, scheme: str) -> list[str]:
+    """``score`` picks the function of a ``ranges``, ``choices`` or ``per_year`` item by its
+    key: any other key cannot be scored (and another scheme's bands would be misread)."""
+    keys = KEYS_BY_SCHEME.get(scheme)
+    if keys is None or key in keys:
+        return []
+    return [
+        _("With the scheme %(scheme)s, the key is one of: %(keys)s.")
+        % {"scheme": scheme, "keys": ", ".join(keys)}
+    ]
+
+
+def _listed_problems(parameters: Mapping[str, Any]) -> list[str]:
+    listed = parameters.get("list")
+    if (
+        isinstance(listed, list)
+        and listed
+        and all(
+            isinstance(item, dict)
+            and isinstance(item.get("code"), str)
+            and item["code"].strip()
+            and isinstance(item.get("title_zh"), str)
+            and item["title_zh"].strip()
+            for item in listed
+        )
+    ):
+        return []
+    return [_("List what qualifies: each with a code and titles.")]
+
+
+def route_problems(kind: str, parameters: Any) -> list[str]:
+    """Everything wrong with a recognition route's parameters for its kind (see
+    ``RecognitionRoute``), in words for the person who entered them. The wording is that of
+    ``talent_standards.services._check_route`` where both check the same thing."""
+    if kind not in ROUTE_KINDS:
+        return [_("Unknown route kind: %(kind)s") % {"kind": kind}]
+    if not isinstance(parameters, dict):
+        return [_("Give the parameters as a JSON object.")]
+    problems = []
+    if kind == "salary_multiple":
+        multiple = _number(parameters.get("multiple"))
+        if multiple is None or not Decimal(1) <= multiple <= Decimal(20):
+            problems.append(_("The multiple of the average wage is 1 to 20."))
+    elif kind == "salary_amount":
+        amount = _number(parameters.get("min_annual_salary_cny"))
+        if amount is None or not Decimal(0) < amount < _LARGEST_AMOUNT:
+            problems.append(_("Give the minimum annual salary in yuan."))
+    elif kind == "degree_experience":
+        if parameters.get("min_education") not in EDUCATION_ORDER or not _whole(
+            parameters.get("min_years"), 0, 50
+        ):
+            problems.append(_("Give the minimum education and the years of experience (0 to 50)."))
+    elif kind == "language_teacher":
+        if parameters.get("min_education") not in EDUCATION_ORDER or not _whole(
+            parameters.get("min_teaching_years"), 0, 50
+        ):
+            problems.append(_("Give the minimum education and the years of teaching (0 to 50)."))
+    elif kind == "listed_achievement":
+        problems.extend(_listed_problems(parameters))
+    # points, catalog_listing, officer_judgement: nothing read but the age limit.
+    max_age = parameters.get("max_age")
+    if max_age is not None and not _whole(max_age, 18, 100):
+        problems.append(_("An age limit is 18 to 100."))
+    return problems

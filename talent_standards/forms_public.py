@@ -8,6 +8,7 @@ API (``POST /api/v1/points/assess``).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from django import forms
@@ -130,6 +131,12 @@ class AssessmentForm(forms.Form):
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
+    declared_facts = forms.MultipleChoiceField(
+        label=_("Facts the province's bonus rules ask for"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Tick what holds for the job; an officer confirms it with the evidence."),
+    )
     occupation_code = forms.CharField(
         label=_("Occupation code (optional)"),
         required=False,
@@ -150,7 +157,16 @@ class AssessmentForm(forms.Form):
         tables: list[PointsTable],
         table_in_use: str,
         provinces: Any,
+        facts: Sequence[tuple[str, str]] = (),
     ) -> None:
+        offered = {fact for fact, _label in facts}
+        if data is not None and hasattr(data, "getlist"):
+            # Facts ticked for another province (the province was changed since) are
+            # dropped, not refused: the fieldset shows the chosen province's only.
+            data = data.copy()
+            data.setlist(
+                "declared_facts", [f for f in data.getlist("declared_facts") if f in offered]
+            )
         super().__init__(
             data,
             initial={
@@ -162,6 +178,7 @@ class AssessmentForm(forms.Form):
         )
         self.table_in_use = table_in_use
         self.fields["region"].queryset = provinces  # type: ignore[attr-defined]
+        self.fields["declared_facts"].choices = list(facts)  # type: ignore[attr-defined]
         self.fields["table"].choices = [  # type: ignore[attr-defined]
             (t.version, _table_label(t, in_use=t.version == table_in_use)) for t in tables
         ]

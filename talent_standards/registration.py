@@ -113,6 +113,8 @@ def register() -> None:
     api_root.register("regional_standards", "api:regional-standard-list")
     api_root.register("agreements", "api:agreement-list")
     api_root.register("points_assess", "api:points-assess")
+    api_root.register("points_tables", "api:points-table-list")
+    api_root.register("recognition_validity", "api:recognition-validity")
 
     from . import demo_data
 

@@ -101,6 +101,20 @@ def regional_standard_in_force(
     )
 
 
+def declared_fact_rules(province_code: str, on: dt.date | None = None) -> list[BonusRule]:
+    """The bonus rules of a province's regional standard in force that depend on a fact
+    the applicant declares (an officer confirms it): what the self-assessment asks."""
+    day = on or timezone.localdate()
+    return list(
+        BonusRule.objects.filter(
+            condition=BonusRule.Condition.DECLARED_FACT,
+            regional_standard__in=RegionalStandard.objects.filter(
+                in_force_filter(day), region__code=province_code
+            ),
+        ).order_by("code")
+    )
+
+
 def regional_standards_for_drafter(user: User) -> QuerySet[RegionalStandard]:
     return (
         RegionalStandard.objects.filter(region_id__in=region_ids_for(user, "draft_filings"))
@@ -331,6 +345,11 @@ def rules_for(
         routes=tuple(routes),
         region_name=province.name,
         region_earns_location_points=region.earns_location_points or province.earns_location_points,
+        location_name=(
+            region.name
+            if region.earns_location_points or not province.earns_location_points
+            else province.name
+        ),
         average_wage=wage.amount_cny if wage is not None else None,
         average_wage_year=day.year - 1,
         bonus_rules=bonus,

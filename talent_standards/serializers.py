@@ -44,7 +44,9 @@ from talent_standards.models import (
 )
 
 OCCUPATION_CODE_REGEX = r"^\d-\d{2}-\d{2}-\d{2}$"
-UNKNOWN_REGION = _("Unknown region: give the GB/T 2260 code of a province, e.g. 310000.")
+UNKNOWN_REGION = _(
+    "Unknown region: give a GB/T 2260 code, e.g. 310000 (Shanghai) or 310115 (Pudong)."
+)
 UNKNOWN_TABLE = _("Unknown points table: give the version of a points table, e.g. 2017.")
 
 # Transitions people may ask for (the automatic ones, supersede and lapse, are the system's).
@@ -142,8 +144,11 @@ class PointsAssessmentSerializer(serializers.Serializer[Any]):
     chinese_taught_degree = serializers.BooleanField(required=False, default=False)
     region = serializers.SlugRelatedField(
         slug_field="code",
-        queryset=Region.objects.filter(level=Region.Level.PROVINCE),
-        help_text=_("GB/T 2260 code of the province of the job (310000)."),
+        queryset=Region.objects.all(),
+        help_text=_(
+            "GB/T 2260 code of the place of work: a province (310000) or a region in it "
+            "(310115); the province's regional standard applies."
+        ),
         error_messages={"does_not_exist": UNKNOWN_REGION, "invalid": UNKNOWN_REGION},
     )
     age = serializers.IntegerField(
@@ -153,6 +158,15 @@ class PointsAssessmentSerializer(serializers.Serializer[Any]):
         choices=[value for value, _label in BONUS_CHOICES],
         required=False,
         help_text=_("Bonus facts that hold (item 8: 5 points however many)."),
+    )
+    declared_facts = serializers.ListField(
+        child=serializers.CharField(max_length=64),
+        max_length=20,
+        required=False,
+        help_text=_(
+            "Facts the applicant declares for the province's bonus rules that ask for one "
+            "(e.g. lingang_employer in Shanghai); an officer confirms them."
+        ),
     )
     table = serializers.SlugRelatedField(
         slug_field="version",

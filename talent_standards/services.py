@@ -14,7 +14,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Max, Q
+from django.db.models import F, Max, Q
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -45,15 +45,32 @@ def assess(
     region: Region,
     on: dt.date | None = None,
     table_version: str = "",
+    refuse_unasked_facts: bool = False,
 ) -> engine.Assessment:
     """Every route of the national standard and of the province's regional standard in
-    force on ``on``, the points line by line, and the resulting category."""
+    force on ``on``, the points line by line, and the resulting category.
+
+    A declared fact no bonus rule in force asks for counts for nothing; where a person is
+    answering now (the points API), ``refuse_unasked_facts`` refuses it instead, so that a
+    mistyped fact is not silently ignored."""
     rules = selectors.rules_for(
         region=region,
         on=on,
         occupation_code=job.occupation_code,
         table_version=table_version,
     )
+    asked = {
+        str(rule.parameters.get("fact", ""))
+        for rule in rules.bonus_rules
+        if rule.condition == BonusRule.Condition.DECLARED_FACT
+    }
+    unknown = sorted(profile.declared_facts - asked)
+    if unknown and refuse_unasked_facts:
+        raise engine.EngineInputError(
+            "declared_facts",
+            _("No bonus rule of %(region)s in force asks for: %(facts)s.")
+            % {"region": rules.region_name, "facts": ", ".join(unknown)},
+        )
     return engine.evaluate(profile, job, rules)
 
 
@@ -234,46 +251,16 @@ def regional_standard_update(
 
 def _check_route(values: dict[str, Any]) -> None:
     errors: dict[str, list[str]] = {}
-    if values.get("kind") not in REGIONAL_ROUTE_KINDS:
+    kind = values.get("kind")
+    if kind not in REGIONAL_ROUTE_KINDS:
         errors["kind"] = [_("A regional route is decided from figures or by an officer.")]
     if values.get("category") not in ("A", "B"):
         errors["category"] = [_("A regional route recognises Category A or B.")]
-    parameters = values.get("parameters") or {}
-    kind = values.get("kind")
-    if kind == RecognitionRoute.Kind.SALARY_AMOUNT:
-        try:
-            amount = Decimal(str(parameters.get("min_annual_salary_cny", "")))
-            if amount <= 0:
-                raise ArithmeticError
-        except (ArithmeticError, ValueError):
-            errors["parameters"] = [_("Give the minimum annual salary in yuan.")]
-    if kind == RecognitionRoute.Kind.SALARY_MULTIPLE:
-        try:
-            multiple = Decimal(str(parameters.get("multiple", "")))
-            if not Decimal(1) <= multiple <= Decimal(20):
-                raise ArithmeticError
-        except (ArithmeticError, ValueError):
-            errors["parameters"] = [_("The multiple of the average wage is 1 to 20.")]
-    if kind == RecognitionRoute.Kind.DEGREE_EXPERIENCE:
-        years = parameters.get("min_years")
-        if parameters.get("min_education") not in engine.EDUCATION_ORDER or not (
-            isinstance(years, int) and 0 <= years <= 50
-        ):
-            errors["parameters"] = [
-                _("Give the minimum education and the years of experience (0 to 50).")
-            ]
-    if kind == RecognitionRoute.Kind.LISTED_ACHIEVEMENT:
-        items = parameters.get("list")
-        if not items or not all(
-            isinstance(item, dict)
-            and str(item.get("code", "")).strip()
-            and str(item.get("title_zh", "")).strip()
-            for item in items
-        ):
-            errors["parameters"] = [_("List what qualifies: each with a code and titles.")]
-    max_age = parameters.get("max_age")
-    if max_age is not None and not (isinstance(max_age, int) and 18 <= max_age <= 100):
-        errors.setdefault("parameters", []).append(_("An age limit is 18 to 100."))
+    if kind in engine.ROUTE_KINDS:
+        parameters = values.get("parameters")
+        problems = engine.route_problems(kind, {} if parameters is None else parameters)
+        if problems:
+            errors["parameters"] = problems
     if errors:
         raise ValidationError(errors)
 
@@ -476,14 +463,33 @@ def agreement_propose(
         for region in sorted((proposer, partner), key=lambda r: r.pk):
             Region.objects.select_for_update().filter(pk=region.pk).first()
         pair = Q(proposer=proposer, partner=partner) | Q(proposer=partner, partner=proposer)
+        # A withdrawn agreement runs to its last day: a new one starts after it.
         open_ones = RecognitionAgreement.objects.filter(pair).filter(
             Q(state=RecognitionAgreement.State.PROPOSED)
             | (
-                Q(state=RecognitionAgreement.State.ACCEPTED)
+                Q(
+                    state__in=(
+                        RecognitionAgreement.State.ACCEPTED,
+                        RecognitionAgreement.State.WITHDRAWN,
+                    )
+                )
                 & (Q(ends_on__isnull=True) | Q(ends_on__gte=effective_from))
             )
         )
-        if open_ones.exists():
+        running = open_ones.order_by(F("ends_on").desc(nulls_first=True)).first()
+        if running is not None and running.ends_on is not None:
+            raise ValidationError(
+                {
+                    "effective_from": [
+                        _(
+                            "The agreement between these provinces is in effect until %(day)s: "
+                            "choose a later day."
+                        )
+                        % {"day": running.ends_on.isoformat()}
+                    ]
+                }
+            )
+        if running is not None:
             raise ValidationError(
                 {"partner": [_("An agreement between these provinces is proposed or in effect.")]}
             )
@@ -524,6 +530,33 @@ def agreement_transition(
 # --- Average wages ------------------------------------------------------------------------------
 
 
+def may_record_average_wages(actor: User | None) -> bool:
+    """Ministry reviewers, and the site administrators who keep the reference data in the
+    admin (the model permission); ``None`` is an operator at the command line."""
+    if actor is None:
+        return True
+    return has_national_permission(actor, "portal.review_filings") or actor.has_perm(
+        "talent_standards.change_averagewage"
+    )
+
+
+def average_wage_problems(
+    *, region: Region | None, year: int | None, amount_cny: Decimal | None, source: str | None
+) -> dict[str, list[str]]:
+    """What is wrong with a figure, by field (``None``: a value the form could not read,
+    already reported there)."""
+    errors: dict[str, list[str]] = {}
+    if region is not None and region.level != Region.Level.PROVINCE:
+        errors["region"] = [_("Average wages are recorded for provinces.")]
+    if year is not None and not 2000 <= year <= 2100:
+        errors["year"] = [_("The year is between 2000 and 2100.")]
+    if amount_cny is not None and amount_cny <= 0:
+        errors["amount_cny"] = [_("The average wage is a positive amount.")]
+    if source is not None and not source.strip():
+        errors["source"] = [_("Say where the figure is published.")]
+    return errors
+
+
 def average_wage_record(
     *,
     actor: User | None,
@@ -535,17 +568,9 @@ def average_wage_record(
     request: HttpRequest | None = None,
 ) -> AverageWage:
     """The ministry records a province's published average wage of a year."""
-    if actor is not None and not has_national_permission(actor, "portal.review_filings"):
+    if not may_record_average_wages(actor):
         raise TransitionPermissionDenied(_("Average wages are kept by the ministry."))
-    errors: dict[str, list[str]] = {}
-    if region.level != Region.Level.PROVINCE:
-        errors["region"] = [_("Average wages are recorded for provinces.")]
-    if not 2000 <= year <= 2100:
-        errors["year"] = [_("The year is between 2000 and 2100.")]
-    if amount_cny <= 0:
-        errors["amount_cny"] = [_("The average wage is a positive amount.")]
-    if not source.strip():
-        errors["source"] = [_("Say where the figure is published.")]
+    errors = average_wage_problems(region=region, year=year, amount_cny=amount_cny, source=source)
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():

@@ -222,6 +222,9 @@ SESSION_COOKIE_AGE = 60 * 60 * 8  # one working day
 CSRF_COOKIE_SAMESITE = "Lax"
 
 # --- REST API ---------------------------------------------------------------------------
+# Turned off only where a gateway in front of the portal throttles instead; views with a
+# throttle of their own (the points assessment) follow it too.
+API_THROTTLE_ENABLED = env.bool("API_THROTTLE_ENABLED", default=True)
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
@@ -240,14 +243,15 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {
         "anon": env.str("API_THROTTLE_ANON", default="60/minute"),
         "user": env.str("API_THROTTLE_USER", default="600/minute"),
+        # The public points self-assessment (talent_standards.api.PointsRateThrottle).
+        "points": env.str("API_THROTTLE_POINTS", default="30/minute"),
     },
-    # Turned off only where a gateway in front of the portal throttles instead.
     "DEFAULT_THROTTLE_CLASSES": (
         [
             "rest_framework.throttling.AnonRateThrottle",
             "rest_framework.throttling.UserRateThrottle",
         ]
-        if env.bool("API_THROTTLE_ENABLED", default=True)
+        if API_THROTTLE_ENABLED
         else []
     ),
 }

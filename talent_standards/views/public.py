@@ -658,6 +658,7 @@ def _profile_and_job(data: Mapping[str, Any]) -> tuple[engine.Profile, engine.Jo
         former_chinese_national=bool(data.get("former_chinese_national")),
         chinese_taught_degree=bool(data.get("chinese_taught_degree")),
         bonuses=frozenset(data.get("bonuses") or ()),
+        declared_facts=frozenset(data.get("declared_facts") or ()),
     )
     job = engine.Job(
         region_code=data["region"].code,
@@ -668,15 +669,27 @@ def _profile_and_job(data: Mapping[str, Any]) -> tuple[engine.Profile, engine.Jo
     return profile, job
 
 
+def _fact_label(rule: BonusRule) -> str:
+    return _("%(title)s (%(code)s, +%(points)d points)") % {
+        "title": rule.title,
+        "code": rule.code,
+        "points": rule.points,
+    }
+
+
 def _assessment_context(request: HttpRequest) -> dict[str, Any]:
     today = _today()
     tables = list(selectors.points_tables())
     in_use = next((t for t in tables if t.in_use_on(today)), tables[0] if tables else None)
+    posted = request.POST if request.method == "POST" else None
+    # The chosen province's bonus rules that ask for a declared fact, offered as boxes.
+    fact_rules = selectors.declared_fact_rules(posted.get("region", "") if posted else "", today)
     form = AssessmentForm(
-        request.POST if request.method == "POST" else None,
+        posted,
         tables=tables,
         table_in_use=in_use.version if in_use else "",
         provinces=Region.objects.filter(level=Region.Level.PROVINCE).order_by("code"),
+        facts=[(str(rule.parameters.get("fact", "")), _fact_label(rule)) for rule in fact_rules],
     )
     context: dict[str, Any] = {
         "form": form,

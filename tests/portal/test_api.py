@@ -186,6 +186,8 @@ def test_root_lists_every_endpoint_with_absolute_urls() -> None:
         "regional_standards": "http://testserver/api/v1/regional-standards/",
         "agreements": "http://testserver/api/v1/agreements/",
         "points_assess": "http://testserver/api/v1/points/assess",
+        "points_tables": "http://testserver/api/v1/points-tables/",
+        "recognition_validity": "http://testserver/api/v1/recognition-validity/",
         "schema": "http://testserver/api/schema/",
         "docs": "http://testserver/api/docs/",
     }
@@ -199,6 +201,8 @@ def test_root_lists_every_endpoint_with_absolute_urls() -> None:
         "regional_standards",
         "agreements",
         "points_assess",
+        "points_tables",
+        "recognition_validity",
         "schema",
         "docs",
     ]

@@ -353,6 +353,32 @@ def test_a_proposal_after_a_withdrawn_one_has_ended_is_accepted(sh_drafter):
     assert proposed.state == A.PROPOSED
 
 
+@pytest.mark.parametrize("state", [A.WITHDRAWN, A.ACCEPTED])
+def test_a_proposal_overlapping_one_that_runs_to_a_last_day_is_refused(sh_drafter, state):
+    # Withdrawn from a later day (or accepted with an end): it still applies until then.
+    agreement(
+        "440000",
+        "310000",
+        state=state,
+        effective_from=days(-400),
+        ends_on=days(60),
+        by=sh_drafter,
+    )
+    message = (
+        f"The agreement between these provinces is in effect until {days(60).isoformat()}: "
+        "choose a later day."
+    )
+    assert_refused_propose(sh_drafter, {"effective_from": [message]}, effective_from=days(60))
+
+    proposed = services.agreement_propose(
+        actor=sh_drafter,
+        proposer=region("310000"),
+        partner=region("440000"),
+        effective_from=days(61),
+    )
+    assert (proposed.state, proposed.effective_from) == (A.PROPOSED, days(61))
+
+
 def test_an_agreement_with_another_province_is_not_blocked(roles, sh_drafter):
     agreement("310000", "460000", effective_from=days(-100), by=sh_drafter)
     proposed = services.agreement_propose(

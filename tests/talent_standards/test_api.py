@@ -62,6 +62,8 @@ BONUS = {
     "points": 5,
 }
 
+UNKNOWN_REGION = "Unknown region: give a GB/T 2260 code, e.g. 310000 (Shanghai) or 310115 (Pudong)."
+
 
 def today() -> dt.date:
     return timezone.localdate()
@@ -940,7 +942,7 @@ def test_declined_or_proposed_agreements_do_not_count(gd_drafter: User) -> None:
         ),
         (
             "basis=national&province=999999",
-            {"province": ["Unknown region: give the GB/T 2260 code of a province, e.g. 310000."]},
+            {"province": [UNKNOWN_REGION]},
         ),
         ("basis=local&province=310000", {"basis": ['"local" is not a valid choice.']}),
         ("province=310000", {"basis": ["This field is required."]}),
@@ -992,6 +994,8 @@ def test_root_links_the_endpoints() -> None:
     assert root["regional_standards"] == "http://testserver/api/v1/regional-standards/"
     assert root["agreements"] == "http://testserver/api/v1/agreements/"
     assert root["points_assess"] == "http://testserver/api/v1/points/assess"
+    assert root["points_tables"] == "http://testserver/api/v1/points-tables/"
+    assert root["recognition_validity"] == "http://testserver/api/v1/recognition-validity/"
 
 
 def test_schema_documents_the_endpoints_without_warnings(tmp_path: Path) -> None:

@@ -1,6 +1,7 @@
 """``POST /api/v1/points/assess``: the points table applied to a profile and a job.
 
-Public (no sign-in), throttled at 30 requests a minute per address by its own scope, JSON
+Public (no sign-in), throttled at 30 requests a minute per address by its own scope
+(``API_THROTTLE_POINTS``; off with ``API_THROTTLE_ENABLED=false``, as in the tests), JSON
 in and out exactly as issue 4 says; bad input answers 400 with the project's error shape
 and the messages of each field, never 500. Profiles are built on the 2017 table (migration
 0002) from a base profile worth exactly 85 points in Sichuan, which earns the location
@@ -46,12 +47,7 @@ BASE: dict[str, Any] = {
     "bonuses": ["patents"],
 }
 
-
-@pytest.fixture(autouse=True)
-def no_throttle(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The tests below send hundreds of requests from one address: the view's own throttle
-    (which the test settings cannot switch off) is tested on its own at the end."""
-    monkeypatch.setattr(PointsAssessView, "throttle_classes", [])
+UNKNOWN_REGION = "Unknown region: give a GB/T 2260 code, e.g. 310000 (Shanghai) or 310115 (Pudong)."
 
 
 def post(payload: Any, status: int = 200, language: str = "en", **extra: Any) -> Any:
@@ -402,6 +398,35 @@ def test_location_points_follow_the_region_flags_as_data() -> None:
     assert points(assess(region="310000"), "location") == 10
 
 
+def test_a_region_below_a_province_is_assessed_under_its_province() -> None:
+    """A job in Pudong: Shanghai's rules, and the county named when it earns the points."""
+    Region.objects.create(
+        code="310115",
+        name_zh="浦东新区",
+        name_en="Pudong New Area",
+        level=Region.Level.COUNTY,
+        parent=Region.objects.get(code="310000"),
+    )
+    assert line(assess(region="310115"), "location") == {
+        "item": "location",
+        "points": 0,
+        "max": 10,
+        "reason": "Pudong New Area does not earn location points",
+    }
+    Region.objects.filter(code="310115").update(is_designated_poverty_area=True)
+
+    result = assess(region="310115")
+
+    assert line(result, "location") == {
+        "item": "location",
+        "points": 10,
+        "max": 10,
+        "reason": "Pudong New Area is a western region, a north-east old industrial base or a "
+        "designated area",
+    }
+    assert result["total"] == assess(region="310000")["total"] + 10
+
+
 def test_bonuses_are_capped_at_5() -> None:
     result = assess(bonuses=["top_university", "fortune500", "patents", "china_5_years"])
 
@@ -448,6 +473,55 @@ def rule(code: str, condition: str, points: int, **parameters: Any) -> dict[str,
         "parameters": parameters,
         "points": points,
     }
+
+
+def test_a_declared_fact_earns_the_bonus_rule_that_asks_for_it() -> None:
+    in_force(
+        "310000",
+        title_zh="上海市外国人才认定标准",
+        title_en="Shanghai regional standard",
+        bonus_rules=[rule("SH-LG", BonusRule.Condition.DECLARED_FACT, 5, fact="lingang_employer")],
+    )
+
+    declared = assess(region="310000", declared_facts=["lingang_employer"])
+    silent = assess(region="310000")
+
+    assert line(declared, "provincial_bonus") == {
+        "item": "provincial_bonus",
+        "points": 5,
+        "max": 10,
+        "reason": "SH-LG +5 (regional standard 310000:v1)",
+    }
+    assert declared["total"] == silent["total"] + 5
+    assert line(silent, "provincial_bonus")["reason"] == "no bonus rule of Shanghai applies"
+
+
+@pytest.mark.parametrize(
+    ("region", "facts", "message"),
+    [
+        (
+            "310000",
+            ["lingang_employer", "free_trade_zone"],
+            "No bonus rule of Shanghai in force asks for: free_trade_zone.",
+        ),
+        (
+            "440000",
+            ["lingang_employer"],
+            "No bonus rule of Guangdong in force asks for: lingang_employer.",
+        ),
+    ],
+)
+def test_a_fact_no_bonus_rule_of_the_province_asks_for_is_refused(
+    region: str, facts: list[str], message: str
+) -> None:
+    in_force(
+        "310000",
+        bonus_rules=[rule("SH-LG", BonusRule.Condition.DECLARED_FACT, 5, fact="lingang_employer")],
+    )
+
+    assert post(BASE | {"region": region, "declared_facts": facts}, status=400) == invalid(
+        {"declared_facts": [message]}
+    )
 
 
 def test_provincial_bonus_of_the_standard_in_force_for_that_province_only_capped_at_10() -> None:
@@ -516,11 +590,11 @@ def test_a_draft_or_lapsed_standard_gives_no_bonus() -> None:
         ({"age": 0}, {"age": ["Work permits are for people of 18 and over."]}),
         (
             {"region": "999999"},
-            {"region": ["Unknown region: give the GB/T 2260 code of a province, e.g. 310000."]},
+            {"region": [UNKNOWN_REGION]},
         ),
         (
             {"region": "Shanghai"},
-            {"region": ["Unknown region: give the GB/T 2260 code of a province, e.g. 310000."]},
+            {"region": [UNKNOWN_REGION]},
         ),
         ({"region": None}, {"region": ["This field may not be null."]}),
         ({"hsk_level": 9}, {"hsk_level": ["HSK levels are 0 to 6."]}),
@@ -671,16 +745,23 @@ def test_assess_query_count_with_a_table_asked_for(django_assert_num_queries: An
 # --- Public and throttled ------------------------------------------------------------------------
 
 
-def test_is_public_and_throttled_by_its_own_scope() -> None:
+def test_is_public_and_throttled_by_its_own_scope(settings: Any) -> None:
     view = PointsAssessView()
     assert [type(p).__name__ for p in view.get_permissions()] == ["AllowAny"]
     assert PointsRateThrottle.scope == "points"
     assert PointsRateThrottle().rate == "30/minute"
-    assert PointsAssessView.throttle_classes == []  # patched for these tests
+    # The test settings switch throttling off (the tests send hundreds of requests from
+    # one address), as API_THROTTLE_ENABLED=false does behind a throttling gateway.
+    assert view.get_throttles() == []
+    settings.API_THROTTLE_ENABLED = True
+    assert [type(t).__name__ for t in view.get_throttles()] == [
+        "PointsRateThrottle",
+        "UserRateThrottle",
+    ]
 
 
-def test_the_31st_request_in_a_minute_is_429(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(PointsAssessView, "throttle_classes", [PointsRateThrottle])
+def test_the_31st_request_in_a_minute_is_429(settings: Any) -> None:
+    settings.API_THROTTLE_ENABLED = True
     # An address of its own: a shared cache (Redis) may hold other runs' history.
     prefix = f"10.{random.randrange(256)}.{random.randrange(256)}"
     client = APIClient(HTTP_ACCEPT_LANGUAGE="en", REMOTE_ADDR=f"{prefix}.1")

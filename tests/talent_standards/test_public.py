@@ -1285,6 +1285,66 @@ def test_regional_routes_and_bonus_of_the_province_in_force(client: Client) -> N
     ]
 
 
+LINGANG = {
+    "code": "SH-LINGANG",
+    "title_zh": "受聘于临港新片区用人单位",
+    "title_en": "Employer in the Lingang Special Area",
+    "condition": "declared_fact",
+    "parameters": {"fact": "lingang_employer"},
+    "points": 5,
+}
+LINGANG_BOX = (
+    '<input type="checkbox" name="declared_facts" value="lingang_employer" '
+    'id="id_declared_facts_0">'
+)
+
+
+def test_the_facts_a_province_asks_for_are_offered_and_earn_its_bonus(client: Client) -> None:
+    in_force("310000", bonus_rules=[LINGANG])
+
+    blank = html_of(client.get(url("assess", language=EN)))
+    sichuan = html_of(client.post(url("assess_result", language=EN), A_85))
+    offered = html_of(client.post(url("assess_result", language=EN), B_60))
+    ticked = html_of(
+        client.post(
+            url("assess_result", language=EN), B_60 | {"declared_facts": ["lingang_employer"]}
+        )
+    )
+
+    # No province chosen, or one without such rules: the fieldset is there but hidden.
+    assert '<fieldset id="declared-facts" class="assess__group" hidden>' in blank
+    assert '<fieldset id="declared-facts" class="assess__group" hx-swap-oob="true" hidden>' in (
+        sichuan
+    )
+    # Shanghai: its rule as a box, swapped into the form beside the result.
+    assert '<fieldset id="declared-facts" class="assess__group" hx-swap-oob="true">' in offered
+    assert LINGANG_BOX in offered
+    assert (
+        '<label for="id_declared_facts_0">Employer in the Lingang Special Area '
+        "(SH-LINGANG, +5 points)</label>"
+    ) in offered
+    assert score_of(offered) == ("60", "Category B (professional talent)")
+    assert score_of(ticked) == ("65", "Category B (professional talent)")
+    assert rows(ticked, "lines")[8] == [
+        "9. Provincial bonus SH-LINGANG +5 (regional standard 310000:v1)",
+        "5",
+        "10",
+    ]
+
+
+def test_a_fact_ticked_for_another_province_is_dropped_not_refused(client: Client) -> None:
+    in_force("310000", bonus_rules=[LINGANG])
+
+    html = html_of(
+        client.post(
+            url("assess_result", language=EN), A_85 | {"declared_facts": ["lingang_employer"]}
+        )
+    )
+
+    assert score_of(html) == ("85", "Category A (high-end talent)")
+    assert "field__errors" not in html
+
+
 def test_the_pilot_table_can_be_chosen(client: Client) -> None:
     html = html_of(client.post(url("assess_result", language=EN), A_85 | {"table": "2016-pilot"}))
 
@@ -1364,12 +1424,13 @@ def test_a_form_being_filled_lists_what_is_still_to_answer(client: Client) -> No
 
 # Queries of one result for a visitor (no session):
 #   1-2. the points tables with their items (the form's choices and the table used);
-#   3. the province of the job (the form's choice);
-#   4-5. the national standard in force with its table, then its routes;
-#   6-7. the table used with its items (the engine's rules);
-#   8. the province's regional standard in force (none here);
-#   9. the province's average wage of the previous year.
-RESULT_QUERIES = 9
+#   3. the chosen province's bonus rules that ask for a declared fact (the form's boxes);
+#   4. the province of the job (the form's choice);
+#   5-6. the national standard in force with its table, then its routes;
+#   7-8. the table used with its items (the engine's rules);
+#   9. the province's regional standard in force (none here);
+#   10. the province's average wage of the previous year.
+RESULT_QUERIES = 10
 
 
 @pytest.mark.parametrize(

@@ -194,11 +194,23 @@ def test_a_wage_is_a_provinces(reviewer):
 
 PEOPLE: dict[str, Callable[[RoleHelper], Any]] = {
     "guangdong_drafter": lambda r: r.user(Role.STANDARDS_DRAFTER, region_code="440000"),
-    "site_admin": lambda r: r.user(Role.SITE_ADMIN),
-    "superuser": lambda r: r.user(Role.SITE_ADMIN, is_superuser=True, is_staff=True),
     "decision_officer": lambda r: r.user(Role.DECISION_OFFICER, region_code="440000"),
     "employer_admin": lambda r: r.user(Role.EMPLOYER_ADMIN),
 }
+KEEPERS: dict[str, Callable[[RoleHelper], Any]] = {
+    # Site administrators keep the reference data in the admin (the model permission).
+    "site_admin": lambda r: r.user(Role.SITE_ADMIN),
+    "superuser": lambda r: r.user(Role.SITE_ADMIN, is_superuser=True, is_staff=True),
+}
+
+
+@pytest.mark.parametrize("person", list(KEEPERS))
+def test_site_administrators_record_average_wages_too(roles, person):
+    actor = KEEPERS[person](roles)
+    services.average_wage_record(
+        actor=actor, region=region("440000"), year=2024, amount_cny=Decimal("130000"), source="x"
+    )
+    assert wages() == [("440000", 2024, Decimal("130000"), "x", False, actor.pk)]
 
 
 @pytest.mark.parametrize("person", list(PEOPLE))
@@ -416,6 +428,28 @@ def test_the_same_worker_in_shanghai(guangdong):
     assert status["A-POINTS"] == "not_met"
     assert "A-GD-SALARY" not in status
     assert (result.category, result.possible_category) == ("B", "A")
+
+
+def test_a_fact_the_province_does_not_ask_for_counts_for_nothing_or_is_refused(guangdong):
+    # The Nansha fact was declared for a Guangdong job: in Shanghai it earns nothing, and
+    # where a person is answering now (the points API) it is refused as a likely mistake.
+    kept = services.assess(
+        profile=profile(**WORKER),
+        job=job("310000", salary=900_000, occupation_code=SOFTWARE),
+        region=region("310000"),
+    )
+    assert kept.points.lines[-1].points == 0
+    with pytest.raises(engine.EngineInputError) as refused:
+        services.assess(
+            profile=profile(**WORKER),
+            job=job("310000", salary=900_000, occupation_code=SOFTWARE),
+            region=region("310000"),
+            refuse_unasked_facts=True,
+        )
+    assert (refused.value.field, refused.value.message) == (
+        "declared_facts",
+        "No bonus rule of Shanghai in force asks for: nansha_employer.",
+    )
 
 
 def test_assess_with_the_pilot_table(guangdong):
