@@ -691,8 +691,13 @@ def _assessment_context(request: HttpRequest) -> dict[str, Any]:
         provinces=Region.objects.filter(level=Region.Level.PROVINCE).order_by("code"),
         facts=[(str(rule.parameters.get("fact", "")), _fact_label(rule)) for rule in fact_rules],
     )
+    facts_for = posted.get("region", "") if posted else ""
     context: dict[str, Any] = {
         "form": form,
+        # The boxes are swapped in only when the province changed (``facts_for`` says
+        # which province they show): replacing them as they are ticked would lose a tick.
+        "facts_for": facts_for,
+        "facts_changed": posted is None or posted.get("facts_for") != facts_for,
         "table_in_use": in_use,
         "result": None,
         "missing": [],

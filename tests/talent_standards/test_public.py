@@ -1323,6 +1323,7 @@ def test_the_facts_a_province_asks_for_are_offered_and_earn_its_bonus(client: Cl
         '<label for="id_declared_facts_0">Employer in the Lingang Special Area '
         "(SH-LINGANG, +5 points)</label>"
     ) in offered
+    assert '<input type="hidden" name="facts_for" value="310000">' in offered
     assert score_of(offered) == ("60", "Category B (professional talent)")
     assert score_of(ticked) == ("65", "Category B (professional talent)")
     assert rows(ticked, "lines")[8] == [
@@ -1330,6 +1331,20 @@ def test_the_facts_a_province_asks_for_are_offered_and_earn_its_bonus(client: Cl
         "5",
         "10",
     ]
+
+
+def test_the_boxes_are_swapped_in_only_when_the_province_changed(client: Client) -> None:
+    # Replacing the boxes while they are being ticked would lose the tick.
+    in_force("310000", bonus_rules=[LINGANG])
+    same = B_60 | {"facts_for": "310000", "declared_facts": ["lingang_employer"]}
+
+    kept = html_of(client.post(url("assess_result", language=EN), same))
+    moved = html_of(client.post(url("assess_result", language=EN), same | {"facts_for": "510000"}))
+
+    assert 'id="declared-facts"' not in kept
+    assert score_of(kept) == ("65", "Category B (professional talent)")
+    assert '<fieldset id="declared-facts" class="assess__group" hx-swap-oob="true">' in moved
+    assert LINGANG_BOX.replace('">', '" checked>') in moved
 
 
 def test_a_fact_ticked_for_another_province_is_dropped_not_refused(client: Client) -> None:
