@@ -20,14 +20,10 @@ from django.utils.translation import gettext as _
 
 from catalogs.models import CURRENT_EDITION, CatalogEntry, GuidanceCatalog, Occupation
 from catalogs.spreadsheets import Row, SpreadsheetError, read_table, require_columns
-from portal.access import has_region_permission
 from portal.audit import audit_record
-from portal.filings import FilingError
+from portal.filings import filing_update, require_drafter, require_editable
 from portal.models import Region, User
-from portal.models.filing import EDITABLE_STATES
-from portal.workflow import TransitionPermissionDenied
 
-CONTENT_EDITABLE = EDITABLE_STATES
 REQUIREMENT_FIELDS = (
     "category",
     "min_education",
@@ -41,18 +37,7 @@ REQUIREMENT_FIELDS = (
 
 
 def _require_drafter(actor: User, region_id: int) -> None:
-    if not has_region_permission(actor, "draft_filings", region_id):
-        raise TransitionPermissionDenied(_("Only the province's drafters may change its catalog."))
-
-
-def _require_editable(catalog: GuidanceCatalog) -> None:
-    if catalog.state not in CONTENT_EDITABLE:
-        raise FilingError(
-            _("Version %(version)s is %(state)s: its content can no longer change.")
-            % {"version": catalog.version, "state": catalog.get_state_display()},
-            code="not_editable",
-            status=409,
-        )
+    require_drafter(actor, region_id, _("Only the province's drafters may change its catalog."))
 
 
 def _next_version(region: Region) -> int:
@@ -149,37 +134,14 @@ def catalog_update(
     **changes: Any,
 ) -> GuidanceCatalog:
     """Change titles, notes or dates of a draft."""
-    allowed = {"title_zh", "title_en", "notes_zh", "notes_en", "effective_from", "expires_on"}
-    unknown = set(changes) - allowed
-    if unknown:
-        raise ValueError(f"not changeable here: {sorted(unknown)}")
-    _require_drafter(actor, catalog.region_id)
-    with transaction.atomic():
-        locked = GuidanceCatalog.objects.select_for_update().get(pk=catalog.pk)
-        _require_editable(locked)
-        changed = sorted(k for k, v in changes.items() if getattr(locked, k) != v)
-        for name in changed:
-            setattr(locked, name, changes[name])
-        if not (locked.title_zh or "").strip():
-            raise ValidationError({"title_zh": [_("Give the catalog a Chinese title.")]})
-        if (
-            locked.effective_from
-            and locked.expires_on
-            and locked.expires_on <= locked.effective_from
-        ):
-            raise ValidationError(
-                {"expires_on": [_("The last day of validity comes after the effective date.")]}
-            )
-        if changed:
-            locked.save(update_fields=[*changed, "updated_at"])
-            audit_record(
-                actor=actor,
-                action="catalogs.guidance_catalog.update",
-                target=locked,
-                data={"fields": changed},
-                request=request,
-            )
-    return locked
+    return filing_update(
+        actor=actor,
+        filing=catalog,
+        not_drafter=_("Only the province's drafters may change its catalog."),
+        title_missing=_("Give the catalog a Chinese title."),
+        request=request,
+        **changes,
+    )
 
 
 # --- Entries ----------------------------------------------------------------------------------
@@ -228,7 +190,7 @@ def entry_save(
     _check_occupation(catalog, occupation)
     with transaction.atomic():
         locked = GuidanceCatalog.objects.select_for_update().get(pk=catalog.pk)
-        _require_editable(locked)
+        require_editable(locked)
         entry = CatalogEntry.objects.filter(catalog=locked, occupation=occupation).first()
         created = entry is None
         if entry is None:
@@ -254,7 +216,7 @@ def entry_remove(*, actor: User, entry: CatalogEntry, request: HttpRequest | Non
     _require_drafter(actor, entry.catalog.region_id)
     with transaction.atomic():
         locked = GuidanceCatalog.objects.select_for_update().get(pk=entry.catalog_id)
-        _require_editable(locked)
+        require_editable(locked)
         code = entry.occupation.code
         entry.delete()
         audit_record(
@@ -396,7 +358,7 @@ def entries_upload(
     ``replace`` the entries the file does not list are removed.
     """
     _require_drafter(actor, catalog.region_id)
-    _require_editable(catalog)
+    require_editable(catalog)
     result = UploadResult()
     try:
         header, rows = read_table(data)
@@ -450,7 +412,7 @@ def entries_upload(
 
     with transaction.atomic():
         locked = GuidanceCatalog.objects.select_for_update().get(pk=catalog.pk)
-        _require_editable(locked)
+        require_editable(locked)
         existing = {e.occupation_id: e for e in locked.entries.all()}
         # A column the file does not have leaves the listed entries' values as they are
         # (new entries take the defaults), so a file of codes and salaries does not wipe

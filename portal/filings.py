@@ -30,7 +30,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
@@ -51,6 +51,7 @@ from portal.models import (
     User,
 )
 from portal.models.filing import (
+    EDITABLE_STATES,
     PUBLISHED_STATES,
     ConsultationCommentBase,
     FilingBase,
@@ -67,6 +68,7 @@ from portal.workflow import (
 )
 
 S = FilingState
+FilingT = TypeVar("FilingT", bound=FilingBase)
 
 # The 2025 notice: a regional standard or catalog is valid for 3 to 5 years.
 VALIDITY_MIN_YEARS = 3
@@ -455,6 +457,78 @@ class FilingError(Exception):
         self.message = str(message)
         self.code = code
         self.status = status
+
+
+# The metadata a drafter changes on a draft (``filing_update``).
+UPDATABLE_FIELDS = frozenset(
+    {"title_zh", "title_en", "notes_zh", "notes_en", "effective_from", "expires_on"}
+)
+
+
+def require_drafter(actor: User, region_id: int, refusal: str) -> None:
+    """Refuse (``refusal``: the kind's words) anyone who does not draft for the province."""
+    if not has_region_permission(actor, "draft_filings", region_id):
+        raise TransitionPermissionDenied(refusal)
+
+
+def require_editable(filing: FilingBase) -> None:
+    """Refuse a change of content once the filing has left draft and consultation."""
+    if filing.state not in EDITABLE_STATES:
+        raise FilingError(
+            gettext("Version %(version)s is %(state)s: its content can no longer change.")
+            % {"version": filing.version, "state": filing.get_state_display()},
+            code="not_editable",
+            status=409,
+        )
+
+
+def filing_update(
+    *,
+    actor: User,
+    filing: FilingT,
+    not_drafter: str,
+    title_missing: str,
+    request: HttpRequest | None = None,
+    **changes: Any,
+) -> FilingT:
+    """Change titles, notes or dates of a draft; audited as ``<workflow name>.update``.
+
+    ``not_drafter`` and ``title_missing`` are the kind's refusals (someone who does not
+    draft for the province; a Chinese title left empty)."""
+    unknown = set(changes) - UPDATABLE_FIELDS
+    if unknown:
+        raise ValueError(f"not changeable here: {sorted(unknown)}")
+    require_drafter(actor, filing.region_id, not_drafter)
+    with transaction.atomic():
+        locked = type(filing)._default_manager.select_for_update().get(pk=filing.pk)
+        require_editable(locked)
+        changed = sorted(k for k, v in changes.items() if getattr(locked, k) != v)
+        for name in changed:
+            setattr(locked, name, changes[name])
+        if not (locked.title_zh or "").strip():
+            raise ValidationError({"title_zh": [title_missing]})
+        if (
+            locked.effective_from
+            and locked.expires_on
+            and locked.expires_on <= locked.effective_from
+        ):
+            raise ValidationError(
+                {
+                    "expires_on": [
+                        gettext("The last day of validity comes after the effective date.")
+                    ]
+                }
+            )
+        if changed:
+            locked.save(update_fields=[*changed, "updated_at"])
+            audit_record(
+                actor=actor,
+                action=f"{kind_of(locked).workflow.name}.update",
+                target=locked,
+                data={"fields": changed},
+                request=request,
+            )
+    return locked
 
 
 def filing_transition(

@@ -21,9 +21,8 @@ from django.utils.translation import gettext as _
 
 from portal.access import has_national_permission, has_region_permission
 from portal.audit import audit_record
-from portal.filings import FilingError
+from portal.filings import filing_update, require_drafter, require_editable
 from portal.models import Region, User
-from portal.models.filing import EDITABLE_STATES
 from portal.workflow import TransitionPermissionDenied
 from talent_standards import engine, selectors
 from talent_standards.models import (
@@ -104,20 +103,9 @@ OCCUPATION_GROUP = re.compile(r"^\d(-\d{2}){0,3}$")
 
 
 def _require_drafter(actor: User, region_id: int) -> None:
-    if not has_region_permission(actor, "draft_filings", region_id):
-        raise TransitionPermissionDenied(
-            _("Only the province's drafters may change its regional standard.")
-        )
-
-
-def _require_editable(standard: RegionalStandard) -> None:
-    if standard.state not in EDITABLE_STATES:
-        raise FilingError(
-            _("Version %(version)s is %(state)s: its content can no longer change.")
-            % {"version": standard.version, "state": standard.get_state_display()},
-            code="not_editable",
-            status=409,
-        )
+    require_drafter(
+        actor, region_id, _("Only the province's drafters may change its regional standard.")
+    )
 
 
 def _next_version(region: Region) -> int:
@@ -216,37 +204,15 @@ def regional_standard_update(
     request: HttpRequest | None = None,
     **changes: Any,
 ) -> RegionalStandard:
-    allowed = {"title_zh", "title_en", "notes_zh", "notes_en", "effective_from", "expires_on"}
-    unknown = set(changes) - allowed
-    if unknown:
-        raise ValueError(f"not changeable here: {sorted(unknown)}")
-    _require_drafter(actor, standard.region_id)
-    with transaction.atomic():
-        locked = RegionalStandard.objects.select_for_update().get(pk=standard.pk)
-        _require_editable(locked)
-        changed = sorted(k for k, v in changes.items() if getattr(locked, k) != v)
-        for name in changed:
-            setattr(locked, name, changes[name])
-        if not (locked.title_zh or "").strip():
-            raise ValidationError({"title_zh": [_("Give the standard a Chinese title.")]})
-        if (
-            locked.effective_from
-            and locked.expires_on
-            and locked.expires_on <= locked.effective_from
-        ):
-            raise ValidationError(
-                {"expires_on": [_("The last day of validity comes after the effective date.")]}
-            )
-        if changed:
-            locked.save(update_fields=[*changed, "updated_at"])
-            audit_record(
-                actor=actor,
-                action="talent_standards.regional_standard.update",
-                target=locked,
-                data={"fields": changed},
-                request=request,
-            )
-    return locked
+    """Change titles, notes or dates of a draft."""
+    return filing_update(
+        actor=actor,
+        filing=standard,
+        not_drafter=_("Only the province's drafters may change its regional standard."),
+        title_missing=_("Give the standard a Chinese title."),
+        request=request,
+        **changes,
+    )
 
 
 def _check_route(values: dict[str, Any]) -> None:
@@ -280,7 +246,7 @@ def route_save(
     _require_drafter(actor, standard.region_id)
     with transaction.atomic():
         locked = RegionalStandard.objects.select_for_update().get(pk=standard.pk)
-        _require_editable(locked)
+        require_editable(locked)
         if route is not None and route.regional_standard_id != locked.pk:
             raise ValidationError({"route": [_("This route belongs to another standard.")]})
         current = route or RecognitionRoute(regional_standard=locked)
@@ -316,7 +282,7 @@ def route_remove(
     _require_drafter(actor, standard.region_id)
     with transaction.atomic():
         locked = RegionalStandard.objects.select_for_update().get(pk=standard.pk)
-        _require_editable(locked)
+        require_editable(locked)
         code = route.code
         route.delete()
         audit_record(
@@ -381,7 +347,7 @@ def bonus_rule_save(
     _require_drafter(actor, standard.region_id)
     with transaction.atomic():
         locked = RegionalStandard.objects.select_for_update().get(pk=standard.pk)
-        _require_editable(locked)
+        require_editable(locked)
         if rule is not None and rule.regional_standard_id != locked.pk:
             raise ValidationError({"rule": [_("This bonus rule belongs to another standard.")]})
         current = rule or BonusRule(regional_standard=locked)
@@ -415,7 +381,7 @@ def bonus_rule_remove(*, actor: User, rule: BonusRule, request: HttpRequest | No
     _require_drafter(actor, standard.region_id)
     with transaction.atomic():
         locked = RegionalStandard.objects.select_for_update().get(pk=standard.pk)
-        _require_editable(locked)
+        require_editable(locked)
         code = rule.code
         rule.delete()
         audit_record(

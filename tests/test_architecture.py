@@ -32,9 +32,10 @@ ALLOWED_DEPENDENCIES: dict[str, frozenset[str]] = {
 }
 # The modules of an app that other apps may import (with their submodules).
 PUBLIC_MODULES = frozenset({"services", "selectors", "models", "constants"})
-# The kernel is what apps build on: its engines are public too, and the forms every filing
-# kind shares (filing_forms). Never its views, its account forms (forms),
-# admin, urls, tasks, middleware or second_factor.
+# The kernel is what apps build on: its engines are public too, and the forms and the page
+# logic every filing kind shares (filing_forms, filing_views: plain functions the apps' own
+# views call). Never its views, its account forms (forms), admin, urls, tasks, middleware
+# or second_factor.
 KERNEL_PUBLIC_MODULES = PUBLIC_MODULES | {
     "workflow",
     "access",
@@ -51,6 +52,7 @@ KERNEL_PUBLIC_MODULES = PUBLIC_MODULES | {
     "pagination",
     "filings",
     "filing_forms",
+    "filing_views",
     "dashboard",
     "admin_base",
 }

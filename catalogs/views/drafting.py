@@ -16,13 +16,12 @@ from __future__ import annotations
 
 import csv
 import io
+from functools import partial
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.db.models import Q
-from django.forms import Form
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import URLPattern, path, reverse
@@ -33,26 +32,16 @@ from django.views.decorators.http import require_POST
 from catalogs import selectors, services
 from catalogs.forms import CatalogForm, CommentForm, EntryForm, SearchForm, UploadForm
 from catalogs.models import CatalogComment, CatalogEntry, GuidanceCatalog, Occupation
+from portal import filing_views
 from portal.access import has_region_permission, has_role, region_ids_for
-from portal.filing_forms import AnswerForm, ConsultationForm, TransitionForm
-from portal.filings import (
-    FilingError,
-    consultation_answer,
-    consultation_comment,
-    consultation_open,
-    filing_transition,
-    kind_of,
-    stakeholder_organizations,
-)
+from portal.filings import FilingError, kind_of
 from portal.models import User
-from portal.models.filing import PUBLISHED_STATES, FilingState
 from portal.pagination import page_of
 from portal.roles import Role
 from portal.workflow import WorkflowError, history
 
 PAGE_SIZE = 50
 SEARCH_LIMIT = 25
-ORGANIZATIONS_SHOWN = 50
 UPLOAD_EXAMPLES = (
     (
         "2-02-10-03",
@@ -128,30 +117,9 @@ def _entry_of(catalog: GuidanceCatalog, entry_pk: int) -> CatalogEntry:
     return entry
 
 
-def _editable(catalog: GuidanceCatalog) -> bool:
-    return catalog.state in services.CONTENT_EDITABLE
-
-
 def _refuse_unless_editable(request: HttpRequest, catalog: GuidanceCatalog) -> HttpResponse | None:
     """Back to the workspace with the reason when the content can no longer change."""
-    if _editable(catalog):
-        return None
-    messages.error(
-        request,
-        _("Version %(version)s is %(state)s: its content can no longer change.")
-        % {"version": catalog.version, "state": catalog.get_state_display()},
-    )
-    return redirect("catalogs:drafting_catalog", pk=catalog.pk)
-
-
-def _form_errors(form: Form, error: ValidationError) -> None:
-    """A service's ValidationError on the form: on the field it names when the form has
-    it, else above the form."""
-    if hasattr(error, "error_dict"):
-        for name, errors in error.error_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
+    return filing_views.refuse_unless_editable(request, catalog, _workspace(catalog))
 
 
 def _workspace(catalog: GuidanceCatalog, anchor: str = "") -> str:
@@ -160,15 +128,6 @@ def _workspace(catalog: GuidanceCatalog, anchor: str = "") -> str:
 
 
 # --- Catalogs of the drafter's provinces ------------------------------------------------------
-
-
-def _next_version_base(versions: list[GuidanceCatalog], today: Any) -> GuidanceCatalog | None:
-    """The version a new one starts from: the one in force, else the latest published."""
-    published = [c for c in versions if c.state in PUBLISHED_STATES]
-    in_force = [c for c in published if c.is_in_force_on(today)]
-    if in_force:
-        return in_force[0]
-    return max(published, key=lambda c: c.version, default=None)
 
 
 @login_required
@@ -184,7 +143,7 @@ def drafting(request: HttpRequest) -> HttpResponse:
             {
                 "region": region,
                 "rows": [{"catalog": c, "status": c.status_on(today)} for c in versions],
-                "base": _next_version_base(versions, today),
+                "base": filing_views.next_version_base(versions, today),
             }
         )
     return render(request, "catalogs/drafting/list.html", {"provinces": provinces})
@@ -204,7 +163,7 @@ def drafting_new(request: HttpRequest) -> HttpResponse:
         try:
             catalog = services.catalog_create(actor=user, region=region, request=request, **data)
         except ValidationError as exc:
-            _form_errors(form, exc)
+            filing_views.form_errors(form, exc)
         except (WorkflowError, FilingError) as exc:
             form.add_error(None, exc.message)
         else:
@@ -252,21 +211,13 @@ def drafting_catalog(request: HttpRequest, pk: int) -> HttpResponse:
     search = SearchForm(request.GET or None)
     q = search.query()
     page = page_of(selectors.catalog_entries(catalog, q=q), request.GET.get("page"), PAGE_SIZE)
-    comments = selectors.catalog_comments(catalog)
     workflow = kind_of(catalog).workflow
-    transitions = [
-        {"transition": t, "reason_id": f"reason-{t.name}"}
-        for t in workflow.available(catalog, user)
-    ]
     context = {
         "catalog": catalog,
-        "status": catalog.status_on(today),
-        "editable": _editable(catalog),
         "entry_count": catalog.entries.count(),
         "search": search,
         "q": q,
         "page": page,
-        "transitions": transitions,
         "history": [
             {
                 "record": record,
@@ -275,11 +226,13 @@ def drafting_catalog(request: HttpRequest, pk: int) -> HttpResponse:
             }
             for record in history(catalog)
         ],
-        "invitations": _invitations(catalog),
-        "comments": comments,
-        "unanswered": sum(1 for c in comments if not c.is_answered),
-        "answerable": catalog.state in (FilingState.DRAFT, FilingState.CONSULTATION),
-        "consultation_open": _consultation_open(catalog, today),
+        **filing_views.lifecycle_context(
+            catalog,
+            user,
+            today,
+            invitations=_invitations(catalog),
+            comments=selectors.catalog_comments(catalog),
+        ),
     }
     return render(request, "catalogs/drafting/workspace.html", context)
 
@@ -292,37 +245,11 @@ def _invitations(catalog: GuidanceCatalog) -> list[Any]:
     )
 
 
-def _consultation_open(catalog: GuidanceCatalog, today: Any) -> bool:
-    """Whether comments are still taken (the service decides; this is for the page)."""
-    return catalog.state == FilingState.CONSULTATION and (
-        catalog.consultation_deadline is None or today <= catalog.consultation_deadline
-    )
-
-
 @login_required
 @require_POST
 def drafting_transition(request: HttpRequest, pk: int, name: str) -> HttpResponse:
     catalog = _catalog_for_drafter(request, pk)
-    form = TransitionForm(request.POST)
-    reason = form.cleaned_data["reason"] if form.is_valid() else ""
-    try:
-        updated = filing_transition(
-            actor=_user(request), filing=catalog, transition=name, reason=reason, request=request
-        )
-    except (WorkflowError, FilingError) as exc:
-        messages.error(request, exc.message)
-    else:
-        workflow = kind_of(updated).workflow
-        messages.success(
-            request,
-            _("Done: %(action)s. Version %(version)s is now “%(state)s”.")
-            % {
-                "action": workflow.get(name).label,
-                "version": updated.version,
-                "state": workflow.state_label(updated.state),
-            },
-        )
-    return redirect("catalogs:drafting_catalog", pk=catalog.pk)
+    return filing_views.drafting_transition(request, catalog, name, workspace=_workspace(catalog))
 
 
 @login_required
@@ -342,7 +269,7 @@ def drafting_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 actor=_user(request), catalog=catalog, request=request, **form.cleaned_data
             )
         except ValidationError as exc:
-            _form_errors(form, exc)
+            filing_views.form_errors(form, exc)
         except (WorkflowError, FilingError) as exc:
             messages.error(request, exc.message)
             return redirect("catalogs:drafting_catalog", pk=catalog.pk)
@@ -420,7 +347,7 @@ def _entry_form(
                 **form.cleaned_data,
             )
         except ValidationError as exc:
-            _form_errors(form, exc)
+            filing_views.form_errors(form, exc)
         except (WorkflowError, FilingError) as exc:
             messages.error(request, exc.message)
             return redirect("catalogs:drafting_catalog", pk=catalog.pk)
@@ -562,78 +489,16 @@ def drafting_upload_template(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def drafting_consultation(request: HttpRequest, pk: int) -> HttpResponse:
-    """Choose the organizations to consult and the deadline, and open the consultation.
-
-    Without JavaScript the search for organizations is a second submit button of the same
-    form, so that the organizations already ticked stay ticked."""
+    """Choose the organizations to consult and the deadline, and open the consultation."""
     catalog = _catalog_for_drafter(request, pk)
-    invitations = _invitations(catalog)
-    source = request.POST if request.method == "POST" else request.GET
-    q = (source.get("q") or "").strip()[:100]
-    searching = request.method == "POST" and "search" in request.POST
-    if request.method == "POST":
-        chosen = {int(v) for v in request.POST.getlist("organizations") if v.isdigit()}
-    else:
-        chosen = {i.organization_id for i in invitations}
-    if request.method == "POST" and not searching:
-        form = ConsultationForm(request.POST)
-    else:
-        form = ConsultationForm(
-            initial={
-                "organizations": sorted(chosen),
-                "deadline": request.POST.get("deadline") or catalog.consultation_deadline,
-            }
-        )
-    can_open = catalog.state == FilingState.DRAFT
-    if form.is_bound and form.is_valid():
-        try:
-            consultation_open(
-                actor=_user(request),
-                filing=catalog,
-                organizations=form.cleaned_data["organizations"],
-                deadline=form.cleaned_data["deadline"],
-                request=request,
-            )
-        except ValidationError as exc:
-            _form_errors(form, exc)
-        except (WorkflowError, FilingError) as exc:
-            if not can_open:  # the form is not shown: say it on the workspace
-                messages.error(request, exc.message)
-                return redirect(_workspace(catalog, "consultation"))
-            form.add_error(None, exc.message)
-        else:
-            messages.success(
-                request,
-                _("The consultation is open until %(date)s: %(n)d organizations are invited.")
-                % {
-                    "date": form.cleaned_data["deadline"].isoformat(),
-                    "n": len(form.cleaned_data["organizations"]),
-                },
-            )
-            return redirect(_workspace(catalog, "consultation"))
-    return render(
+    return filing_views.drafting_consultation(
         request,
-        "catalogs/drafting/consultation.html",
-        {
-            "catalog": catalog,
-            "form": form,
-            "q": q,
-            "can_open": can_open,
-            "invitations": invitations,
-            "organizations": _organizations_to_show(q, chosen) if can_open else [],
-            "chosen": chosen,
-        },
+        catalog,
+        invitations=_invitations(catalog),
+        template="catalogs/drafting/consultation.html",
+        context_name="catalog",
+        workspace=_workspace(catalog),
     )
-
-
-def _organizations_to_show(q: str, chosen: set[int]) -> list[Any]:
-    """The ticked organizations first, then those matching the search (a bounded list)."""
-    everyone = stakeholder_organizations()
-    ticked = list(everyone.filter(pk__in=chosen)) if chosen else []
-    matching = everyone.exclude(pk__in=chosen)
-    if q:
-        matching = matching.filter(Q(name_zh__icontains=q) | Q(name_en__icontains=q))
-    return ticked + list(matching[:ORGANIZATIONS_SHOWN])
 
 
 @login_required
@@ -646,31 +511,13 @@ def drafting_comment_answer(request: HttpRequest, pk: int, comment_pk: int) -> H
     )
     if comment is None:
         raise Http404
-    form = AnswerForm(request.POST or None, initial={"answer": comment.answer})
-    if request.method == "POST" and form.is_valid():
-        try:
-            consultation_answer(
-                actor=_user(request),
-                comment=comment,
-                text=form.cleaned_data["answer"],
-                request=request,
-            )
-        except ValidationError as exc:
-            _form_errors(form, exc)
-        except (WorkflowError, FilingError) as exc:
-            messages.error(request, exc.message)
-            return redirect(_workspace(catalog, "consultation"))
-        else:
-            messages.success(
-                request,
-                _("The answer to %(organization)s is saved.")
-                % {"organization": comment.organization.name},
-            )
-            return redirect(_workspace(catalog, "consultation"))
-    return render(
+    return filing_views.drafting_comment_answer(
         request,
-        "catalogs/drafting/answer.html",
-        {"catalog": catalog, "comment": comment, "form": form},
+        catalog,
+        comment,
+        template="catalogs/drafting/answer.html",
+        context_name="catalog",
+        workspace=_workspace(catalog),
     )
 
 
@@ -679,15 +526,12 @@ def drafting_comment_answer(request: HttpRequest, pk: int, comment_pk: int) -> H
 
 @login_required
 def consultations(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
-    if not has_role(user, Role.STAKEHOLDER):
-        raise Http404
-    today = timezone.localdate()
-    rows = [
-        {"catalog": c, "open": _consultation_open(c, today)}
-        for c in selectors.catalogs_consulting(user)
-    ]
-    return render(request, "catalogs/consultation/list.html", {"rows": rows})
+    return filing_views.consultations(
+        request,
+        consulting=selectors.catalogs_consulting,
+        template="catalogs/consultation/list.html",
+        row_name="catalog",
+    )
 
 
 @login_required
@@ -707,7 +551,7 @@ def consultation(request: HttpRequest, pk: int) -> HttpResponse:
         "q": q,
         "page": page,
         "comments": comments,
-        "open": _consultation_open(catalog, today),
+        "open": filing_views.consultation_is_open(catalog, today),
         "form": CommentForm(catalog=catalog),
     }
     return render(request, "catalogs/consultation/detail.html", context)
@@ -717,49 +561,23 @@ def consultation(request: HttpRequest, pk: int) -> HttpResponse:
 def consultation_comment_view(request: HttpRequest, pk: int) -> HttpResponse:
     """A comment on the whole draft, or on one entry (``entry``: its id)."""
     catalog = _catalog_for_stakeholder(request, pk)
-    back = reverse("catalogs:consultation", args=[catalog.pk])
-    raw_entry = request.POST.get("entry") if request.method == "POST" else request.GET.get("entry")
-    entry = None
-    if raw_entry:
-        entry = (
-            CatalogEntry.objects.filter(catalog=catalog, pk=int(raw_entry))
+
+    def entry_of(entry_pk: int) -> CatalogEntry | None:
+        return (
+            CatalogEntry.objects.filter(catalog=catalog, pk=entry_pk)
             .select_related("occupation")
             .first()
-            if raw_entry.isdigit()
-            else None
         )
-        if entry is None and request.method == "GET":
-            raise Http404
-    if request.method == "POST":
-        form = CommentForm(request.POST, catalog=catalog)
-    else:
-        form = CommentForm(catalog=catalog, initial={"entry": entry.pk if entry else None})
-    if request.method == "POST" and form.is_valid():
-        try:
-            consultation_comment(
-                actor=_user(request),
-                filing=catalog,
-                text=form.cleaned_data["text"],
-                entry=form.cleaned_data["entry"],
-                request=request,
-            )
-        except ValidationError as exc:
-            _form_errors(form, exc)
-        except (WorkflowError, FilingError) as exc:
-            messages.error(request, exc.message)
-            return redirect(back)
-        else:
-            messages.success(request, _("Your comment is sent to the drafters."))
-            return redirect(f"{back}#comments")
-    return render(
+
+    return filing_views.consultation_comment_view(
         request,
-        "catalogs/consultation/comment.html",
-        {
-            "catalog": catalog,
-            "form": form,
-            "entry": entry,
-            "open": _consultation_open(catalog, timezone.localdate()),
-        },
+        catalog,
+        part_name="entry",
+        part_of=entry_of,
+        comment_form=partial(CommentForm, catalog=catalog),
+        back=reverse("catalogs:consultation", args=[catalog.pk]),
+        template="catalogs/consultation/comment.html",
+        context_name="catalog",
     )
 
 

@@ -21,6 +21,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
+from functools import partial
 from typing import Any
 
 from django.contrib import messages
@@ -37,21 +38,10 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from catalogs.selectors import regions_drafted_by
+from portal import filing_views
 from portal.access import has_national_permission, has_region_permission, has_role
-from portal.filing_forms import AnswerForm, ConsultationForm, TransitionForm
-from portal.filings import (
-    FilingError,
-    add_years,
-    consultation_answer,
-    consultation_comment,
-    consultation_open,
-    filing_transition,
-    kind_of,
-    stakeholder_organizations,
-    validity_problems,
-)
+from portal.filings import FilingError, add_years, kind_of, validity_problems
 from portal.models import Region, TransitionRecord, User
-from portal.models.filing import EDITABLE_STATES, PUBLISHED_STATES, FilingState
 from portal.pagination import page_of
 from portal.roles import Role
 from portal.workflow import WorkflowError, history
@@ -76,7 +66,6 @@ from talent_standards.models import (
 from talent_standards.workflows import AGREEMENT_WORKFLOW
 
 REVIEW_PERMISSION = "portal.review_filings"
-ORGANIZATIONS_SHOWN = 50
 AGREEMENTS_PAGE_SIZE = 50
 CONSULTED_STATES = selectors.CONSULTED_STATES
 
@@ -279,22 +268,11 @@ def _rule_of(standard: RegionalStandard, rule_pk: int) -> BonusRule:
     return rule
 
 
-def _editable(standard: RegionalStandard) -> bool:
-    return standard.state in EDITABLE_STATES
-
-
 def _refuse_unless_editable(
     request: HttpRequest, standard: RegionalStandard
 ) -> HttpResponse | None:
     """Back to the workspace with the reason when the content can no longer change."""
-    if _editable(standard):
-        return None
-    messages.error(
-        request,
-        _("Version %(version)s is %(state)s: its content can no longer change.")
-        % {"version": standard.version, "state": standard.get_state_display()},
-    )
-    return redirect("standards:drafting_standard", pk=standard.pk)
+    return filing_views.refuse_unless_editable(request, standard, _workspace(standard))
 
 
 def _form_errors(form: Form, error: ValidationError) -> None:
@@ -319,15 +297,6 @@ def _workspace(standard: RegionalStandard, anchor: str = "") -> str:
 # --- Regional standards of the drafter's provinces --------------------------------------------
 
 
-def _next_version_base(versions: list[RegionalStandard], today: dt.date) -> RegionalStandard | None:
-    """The version a new one starts from: the one in force, else the latest published."""
-    published = [s for s in versions if s.state in PUBLISHED_STATES]
-    in_force = [s for s in published if s.is_in_force_on(today)]
-    if in_force:
-        return in_force[0]
-    return max(published, key=lambda s: s.version, default=None)
-
-
 @login_required
 def drafting(request: HttpRequest) -> HttpResponse:
     user = _user(request)
@@ -341,7 +310,7 @@ def drafting(request: HttpRequest) -> HttpResponse:
             {
                 "region": region,
                 "rows": [{"standard": s, "status": s.status_on(today)} for s in versions],
-                "base": _next_version_base(versions, today),
+                "base": filing_views.next_version_base(versions, today),
             }
         )
     return render(request, "talent_standards/drafting/list.html", {"provinces": provinces})
@@ -405,41 +374,27 @@ def drafting_new_version(request: HttpRequest, pk: int) -> HttpResponse:
 # --- The workspace ----------------------------------------------------------------------------
 
 
-def _consultation_open(standard: RegionalStandard, today: dt.date) -> bool:
-    """Whether comments are still taken (the service decides; this is for the page)."""
-    return standard.state == FilingState.CONSULTATION and (
-        standard.consultation_deadline is None or today <= standard.consultation_deadline
-    )
-
-
 @login_required
 def drafting_standard(request: HttpRequest, pk: int) -> HttpResponse:
     user = _user(request)
     standard = _standard_for_drafter(request, pk)
     today = timezone.localdate()
     routes, rules = selectors.standard_parts(standard)
-    comments = selectors.standard_comments(standard)
-    workflow = kind_of(standard).workflow
-    transitions = [
-        {"transition": t, "reason_id": f"reason-{t.name}"}
-        for t in workflow.available(standard, user)
-    ]
     context = {
         "standard": standard,
-        "status": standard.status_on(today),
         "validity": validity_of(standard),
-        "editable": _editable(standard),
         "routes": route_rows(routes),
         "rules": rule_rows(rules),
         "bonus_total": sum(r.points for r in rules),
         "bonus_max": services.PROVINCIAL_BONUS_MAX,
-        "transitions": transitions,
-        "history": history_rows(standard, workflow),
-        "invitations": selectors.standard_invitations(standard),
-        "comments": comments,
-        "unanswered": sum(1 for c in comments if not c.is_answered),
-        "answerable": standard.state in (FilingState.DRAFT, FilingState.CONSULTATION),
-        "consultation_open": _consultation_open(standard, today),
+        "history": history_rows(standard, kind_of(standard).workflow),
+        **filing_views.lifecycle_context(
+            standard,
+            user,
+            today,
+            invitations=selectors.standard_invitations(standard),
+            comments=selectors.standard_comments(standard),
+        ),
     }
     return render(request, "talent_standards/drafting/workspace.html", context)
 
@@ -448,26 +403,7 @@ def drafting_standard(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def drafting_transition(request: HttpRequest, pk: int, name: str) -> HttpResponse:
     standard = _standard_for_drafter(request, pk)
-    form = TransitionForm(request.POST)
-    reason = form.cleaned_data["reason"] if form.is_valid() else ""
-    try:
-        updated = filing_transition(
-            actor=_user(request), filing=standard, transition=name, reason=reason, request=request
-        )
-    except (WorkflowError, FilingError) as exc:
-        messages.error(request, exc.message)
-    else:
-        workflow = kind_of(updated).workflow
-        messages.success(
-            request,
-            _("Done: %(action)s. Version %(version)s is now “%(state)s”.")
-            % {
-                "action": workflow.get(name).label,
-                "version": updated.version,
-                "state": workflow.state_label(updated.state),
-            },
-        )
-    return redirect("standards:drafting_standard", pk=standard.pk)
+    return filing_views.drafting_transition(request, standard, name, workspace=_workspace(standard))
 
 
 @login_required
@@ -698,78 +634,16 @@ def drafting_bonus_remove(request: HttpRequest, pk: int, rule_pk: int) -> HttpRe
 
 @login_required
 def drafting_consultation(request: HttpRequest, pk: int) -> HttpResponse:
-    """Choose the organizations to consult and the deadline, and open the consultation.
-
-    Without JavaScript the search for organizations is a second submit button of the same
-    form, so that the organizations already ticked stay ticked."""
+    """Choose the organizations to consult and the deadline, and open the consultation."""
     standard = _standard_for_drafter(request, pk)
-    invitations = selectors.standard_invitations(standard)
-    source = request.POST if request.method == "POST" else request.GET
-    q = (source.get("q") or "").strip()[:100]
-    searching = request.method == "POST" and "search" in request.POST
-    if request.method == "POST":
-        chosen = {int(v) for v in request.POST.getlist("organizations") if v.isdigit()}
-    else:
-        chosen = {i.organization_id for i in invitations}
-    if request.method == "POST" and not searching:
-        form = ConsultationForm(request.POST)
-    else:
-        form = ConsultationForm(
-            initial={
-                "organizations": sorted(chosen),
-                "deadline": request.POST.get("deadline") or standard.consultation_deadline,
-            }
-        )
-    can_open = standard.state == FilingState.DRAFT
-    if form.is_bound and form.is_valid():
-        try:
-            consultation_open(
-                actor=_user(request),
-                filing=standard,
-                organizations=form.cleaned_data["organizations"],
-                deadline=form.cleaned_data["deadline"],
-                request=request,
-            )
-        except ValidationError as exc:
-            _form_errors(form, exc)
-        except (WorkflowError, FilingError) as exc:
-            if not can_open:  # the form is not shown: say it on the workspace
-                messages.error(request, exc.message)
-                return redirect(_workspace(standard, "consultation"))
-            form.add_error(None, exc.message)
-        else:
-            messages.success(
-                request,
-                _("The consultation is open until %(date)s: %(n)d organizations are invited.")
-                % {
-                    "date": form.cleaned_data["deadline"].isoformat(),
-                    "n": len(form.cleaned_data["organizations"]),
-                },
-            )
-            return redirect(_workspace(standard, "consultation"))
-    return render(
+    return filing_views.drafting_consultation(
         request,
-        "talent_standards/drafting/consultation.html",
-        {
-            "standard": standard,
-            "form": form,
-            "q": q,
-            "can_open": can_open,
-            "invitations": invitations,
-            "organizations": _organizations_to_show(q, chosen) if can_open else [],
-            "chosen": chosen,
-        },
+        standard,
+        invitations=selectors.standard_invitations(standard),
+        template="talent_standards/drafting/consultation.html",
+        context_name="standard",
+        workspace=_workspace(standard),
     )
-
-
-def _organizations_to_show(q: str, chosen: set[int]) -> list[Any]:
-    """The ticked organizations first, then those matching the search (a bounded list)."""
-    everyone = stakeholder_organizations()
-    ticked = list(everyone.filter(pk__in=chosen)) if chosen else []
-    matching = everyone.exclude(pk__in=chosen)
-    if q:
-        matching = matching.filter(Q(name_zh__icontains=q) | Q(name_en__icontains=q))
-    return ticked + list(matching[:ORGANIZATIONS_SHOWN])
 
 
 @login_required
@@ -782,31 +656,13 @@ def drafting_comment_answer(request: HttpRequest, pk: int, comment_pk: int) -> H
     )
     if comment is None:
         raise Http404
-    form = AnswerForm(request.POST or None, initial={"answer": comment.answer})
-    if request.method == "POST" and form.is_valid():
-        try:
-            consultation_answer(
-                actor=_user(request),
-                comment=comment,
-                text=form.cleaned_data["answer"],
-                request=request,
-            )
-        except ValidationError as exc:
-            _form_errors(form, exc)
-        except (WorkflowError, FilingError) as exc:
-            messages.error(request, exc.message)
-            return redirect(_workspace(standard, "consultation"))
-        else:
-            messages.success(
-                request,
-                _("The answer to %(organization)s is saved.")
-                % {"organization": comment.organization.name},
-            )
-            return redirect(_workspace(standard, "consultation"))
-    return render(
+    return filing_views.drafting_comment_answer(
         request,
-        "talent_standards/drafting/answer.html",
-        {"standard": standard, "comment": comment, "form": form},
+        standard,
+        comment,
+        template="talent_standards/drafting/answer.html",
+        context_name="standard",
+        workspace=_workspace(standard),
     )
 
 
@@ -815,15 +671,12 @@ def drafting_comment_answer(request: HttpRequest, pk: int, comment_pk: int) -> H
 
 @login_required
 def consultations(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
-    if not has_role(user, Role.STAKEHOLDER):
-        raise Http404
-    today = timezone.localdate()
-    rows = [
-        {"standard": s, "open": _consultation_open(s, today)}
-        for s in selectors.standards_consulting(user)
-    ]
-    return render(request, "talent_standards/consultation/list.html", {"rows": rows})
+    return filing_views.consultations(
+        request,
+        consulting=selectors.standards_consulting,
+        template="talent_standards/consultation/list.html",
+        row_name="standard",
+    )
 
 
 @login_required
@@ -843,7 +696,7 @@ def consultation(request: HttpRequest, pk: int) -> HttpResponse:
         "rules": rule_rows(rules),
         "bonus_max": services.PROVINCIAL_BONUS_MAX,
         "comments": comments,
-        "open": _consultation_open(standard, today),
+        "open": filing_views.consultation_is_open(standard, today),
         "form": CommentForm(standard=standard),
     }
     return render(request, "talent_standards/consultation/detail.html", context)
@@ -853,48 +706,23 @@ def consultation(request: HttpRequest, pk: int) -> HttpResponse:
 def consultation_comment_view(request: HttpRequest, pk: int) -> HttpResponse:
     """A comment on the whole draft, or on one route (``route``: its id)."""
     standard = _standard_for_stakeholder(request, pk)
-    back = reverse("standards:consultation", args=[standard.pk])
-    raw_route = request.POST.get("route") if request.method == "POST" else request.GET.get("route")
-    route = None
-    if raw_route:
-        route = (
-            RecognitionRoute.objects.filter(regional_standard=standard, pk=int(raw_route)).first()
-            if raw_route.isdigit()
-            else None
-        )
-        if route is None and request.method == "GET":
-            raise Http404
-    if request.method == "POST":
-        form = CommentForm(request.POST, standard=standard)
-    else:
-        form = CommentForm(standard=standard, initial={"route": route.pk if route else None})
-    if request.method == "POST" and form.is_valid():
-        try:
-            consultation_comment(
-                actor=_user(request),
-                filing=standard,
-                text=form.cleaned_data["text"],
-                entry=form.cleaned_data["route"],
-                request=request,
-            )
-        except ValidationError as exc:
-            _form_errors(form, exc)
-        except (WorkflowError, FilingError) as exc:
-            messages.error(request, exc.message)
-            return redirect(back)
-        else:
-            messages.success(request, _("Your comment is sent to the drafters."))
-            return redirect(f"{back}#comments")
-    return render(
+
+    def route_of(route_pk: int) -> RecognitionRoute | None:
+        return RecognitionRoute.objects.filter(regional_standard=standard, pk=route_pk).first()
+
+    def parameters(route: RecognitionRoute | None) -> dict[str, Any]:
+        return {"parameters": parameter_rows(route.parameters) if route else []}
+
+    return filing_views.consultation_comment_view(
         request,
-        "talent_standards/consultation/comment.html",
-        {
-            "standard": standard,
-            "form": form,
-            "route": route,
-            "parameters": parameter_rows(route.parameters) if route else [],
-            "open": _consultation_open(standard, timezone.localdate()),
-        },
+        standard,
+        part_name="route",
+        part_of=route_of,
+        comment_form=partial(CommentForm, standard=standard),
+        back=reverse("standards:consultation", args=[standard.pk]),
+        template="talent_standards/consultation/comment.html",
+        context_name="standard",
+        part_context=parameters,
     )
 
 
