@@ -92,3 +92,18 @@ def filings_daily_task() -> dict[str, list[str]]:
         "lapsed": report.lapsed,
         "reminders": report.reminders,
     }
+
+
+@shared_task(
+    name="portal.tasks.sweep_orphan_files",
+    acks_late=True,
+    autoretry_for=(Exception,),
+    retry_backoff=True,
+    max_retries=3,
+)
+def sweep_orphan_files_task() -> dict[str, int]:
+    """Remove uploads nothing points at (``portal.files.sweep_orphan_files``)."""
+    from portal.files import sweep_orphan_files
+
+    result = sweep_orphan_files()
+    return {"rows": result.rows, "files": result.files}

@@ -7,6 +7,7 @@ with foreign keys; nothing here points at a domain app.
 
 from .audit import AuditChainHead, AuditEvent
 from .calendar import HolidayDate, HolidayYear
+from .files import StoredFile
 from .filing import FilingReminder
 from .grants import (
     OrganizationGroupObjectPermission,
@@ -34,6 +35,7 @@ __all__ = [
     "RegionGroupObjectPermission",
     "RegionUserObjectPermission",
     "Sequence",
+    "StoredFile",
     "TOTPDevice",
     "TransitionRecord",
     "User",

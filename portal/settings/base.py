@@ -186,6 +186,9 @@ STORAGES = {
     },
 }
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# Largest document accepted (applications, registrations, credit evidence), checked by
+# portal.files.store_upload.
+PORTAL_UPLOAD_MAX_BYTES = env.int("PORTAL_UPLOAD_MAX_MB", default=10) * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 
 # --- E-mail ----------------------------------------------------------------------------
@@ -303,7 +306,16 @@ CELERY_BEAT_SCHEDULE = {
         "task": "portal.tasks.calendar_coverage_check",
         "schedule": crontab(hour=8, minute=0),
     },
+    # Uploads nothing points at any more, and files of rolled-back uploads, are removed.
+    "sweep-orphan-files": {
+        "task": "portal.tasks.sweep_orphan_files",
+        "schedule": crontab(hour=3, minute=40),
+    },
 }
+
+# --- Work permits ----------------------------------------------------------------------------
+# An application is flagged "due soon" in the officers' queue this many working days ahead.
+PORTAL_DUE_SOON_WORKING_DAYS = env.int("PORTAL_DUE_SOON_WORKING_DAYS", default=2)
 
 # --- Documents -------------------------------------------------------------------------------
 PORTAL_NAME = _("Foreigner's Work Permit Portal")
