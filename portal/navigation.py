@@ -2,8 +2,8 @@
 
 The kernel declares its own entries here; domain apps add theirs from their
 ``AppConfig.ready`` with ``register``, so the kernel never imports an app to build its
-menu. An entry is shown to the public, to every signed-in user, or to the holders of any
-of its roles.
+menu. An entry is shown to the public, to every signed-in user, to those without a role
+(visitors included), or to the holders of any of its roles.
 """
 
 from __future__ import annotations
@@ -18,6 +18,9 @@ from portal.roles import Role
 
 PUBLIC = "public"
 SIGNED_IN = "signed_in"
+# Visitors and signed-in people holding no role yet (someone whose organization's
+# registration is still being reviewed): entries that lead to a role, such as "Register".
+ROLELESS = "roleless"
 
 
 @dataclass(frozen=True)
@@ -25,7 +28,7 @@ class NavItem:
     key: str
     label: Promise | str
     url_name: str
-    audience: str | frozenset[str]  # PUBLIC, SIGNED_IN, or a set of role names
+    audience: str | frozenset[str]  # PUBLIC, SIGNED_IN, ROLELESS, or a set of role names
     order: int = 100
 
 
@@ -44,6 +47,9 @@ def items_for(role_names: frozenset[str], *, signed_in: bool) -> list[tuple[NavI
             pass
         elif item.audience == SIGNED_IN:
             if not signed_in:
+                continue
+        elif item.audience == ROLELESS:
+            if role_names:
                 continue
         elif not (role_names & item.audience):  # type: ignore[operator]
             continue

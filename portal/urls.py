@@ -102,6 +102,7 @@ urlpatterns += i18n_patterns(
     path("", include((portal_patterns, "portal"), namespace="portal")),
     path("", include("catalogs.urls", namespace="catalogs")),
     path("", include("talent_standards.urls", namespace="standards")),
+    path("", include("permits.urls", namespace="permits")),
     prefix_default_language=True,
 )
 

@@ -34,6 +34,16 @@ from talent_standards.models import (
 )
 from talent_standards.workflows import AGREEMENT_WORKFLOW
 
+# The engine's inputs and results belong to this module's interface: other apps build a
+# Profile and a Job for ``assess`` and read the Assessment it gives (the engine module
+# itself stays internal to the app, as the dependency rule wants).
+Profile = engine.Profile
+Job = engine.Job
+Assessment = engine.Assessment
+RouteStatus = engine.RouteStatus
+EngineInputError = engine.EngineInputError
+BONUS_FACTS = engine.BONUS_FACTS
+
 # --- The engine -------------------------------------------------------------------------------
 
 

@@ -53,6 +53,7 @@ KERNEL_PUBLIC_MODULES = PUBLIC_MODULES | {
     "filings",
     "filing_forms",
     "filing_views",
+    "files",
     "dashboard",
     "admin_base",
 }

@@ -70,6 +70,18 @@ APP_PATHS = [
     "/api/v1/regional-standards/",
     "/api/v1/regional-standards/{id}/",
     "/api/v1/regional-standards/{id}/transitions/",
+    "/api/v1/applications/",
+    "/api/v1/applications/{id}/",
+    "/api/v1/applications/{id}/checklist/",
+    "/api/v1/applications/{id}/documents/",
+    "/api/v1/applications/{id}/documents/{document_id}/",
+    "/api/v1/applications/{id}/information-request/",
+    "/api/v1/applications/{id}/information-request/items/{position}/",
+    "/api/v1/applications/{id}/problems/",
+    "/api/v1/applications/{id}/steps/{step}/",
+    "/api/v1/applications/{id}/transitions/",
+    "/api/v1/partner/permits/by-passport/",
+    "/api/v1/partner/permits/{permit_number}/",
 ]
 ALL_PATHS = sorted(KERNEL_PATHS + APP_PATHS)
 
@@ -188,6 +200,7 @@ def test_root_lists_every_endpoint_with_absolute_urls() -> None:
         "points_assess": "http://testserver/api/v1/points/assess",
         "points_tables": "http://testserver/api/v1/points-tables/",
         "recognition_validity": "http://testserver/api/v1/recognition-validity/",
+        "applications": "http://testserver/api/v1/applications/",
         "schema": "http://testserver/api/schema/",
         "docs": "http://testserver/api/docs/",
     }
@@ -203,6 +216,7 @@ def test_root_lists_every_endpoint_with_absolute_urls() -> None:
         "points_assess",
         "points_tables",
         "recognition_validity",
+        "applications",
         "schema",
         "docs",
     ]

@@ -9,7 +9,7 @@ import io
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.utils import timezone
+from django.utils import timezone, translation
 from PIL import Image
 
 from portal import files
@@ -109,7 +109,7 @@ def test_a_refused_upload_stores_nothing(db, settings, empty_storage) -> None:
     big = PDF[:-7] + b" " * (1024 * 1024) + b"\n%%EOF\n"
     messages = {}
     for data, code in ((big, "too_large"), (b"not a document", "unknown_type")):
-        with pytest.raises(UploadError) as caught:
+        with translation.override("en"), pytest.raises(UploadError) as caught:
             store_upload(upload(data), actor=None)
         assert caught.value.code == code
         messages[code] = str(caught.value)

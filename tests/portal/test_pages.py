@@ -58,6 +58,12 @@ STANDARDS_DRAFTING = "/zh-hans/standards-drafting/"
 STANDARDS_REVIEW = "/zh-hans/standards-review/"
 AGREEMENTS = "/zh-hans/standards-agreements/"
 STANDARDS_CONSULTATIONS = "/zh-hans/standards-consultations/"
+APPLICATIONS = "/zh-hans/applications/"
+REVIEW_APPLICATIONS = "/zh-hans/review/applications/"
+REVIEW_REGISTRATIONS = "/zh-hans/review/registrations/"
+REGISTER = "/zh-hans/registration/"
+ATTORNEY = "/zh-hans/organization/attorney/"
+REPRESENTED = "/zh-hans/organization/represented/"
 NEW_PASSWORD = "a-brand-new-passphrase-42"
 
 
@@ -294,15 +300,19 @@ def test_staff_pages_landmarks_and_labels(client: Client, roles: RoleHelper) -> 
 # person, Colleagues for employer admins, Organizations for OFFICER_ROLES (officers and
 # the ministry reviewer, not the site admin), Users and roles for site admins.
 # The public entries of the catalogs app (occupations, catalogs) appear for everyone;
-# its drafting, review and consultation entries for the roles that do that work.
+# its drafting, review and consultation entries for the roles that do that work. The
+# permits app adds "Register" for anyone without a role (visitors included), the
+# applications for employers' people and agents, the officers' queues, and the powers of
+# attorney.
 PUBLIC = {HOME, OCCUPATIONS, CATALOGS, STANDARDS, SELF_ASSESSMENT, API_DOCS}
 MENU = {
-    "anonymous": PUBLIC,
-    Role.EMPLOYER_ADMIN: PUBLIC | {DASHBOARD, MEMBERS},
-    Role.EMPLOYER_STAFF: PUBLIC | {DASHBOARD},
-    Role.AGENCY_AGENT: PUBLIC | {DASHBOARD},
-    Role.ACCEPTANCE_OFFICER: PUBLIC | {DASHBOARD, ORGANIZATIONS},
-    Role.DECISION_OFFICER: PUBLIC | {DASHBOARD, ORGANIZATIONS},
+    "anonymous": PUBLIC | {REGISTER},
+    Role.EMPLOYER_ADMIN: PUBLIC | {DASHBOARD, MEMBERS, APPLICATIONS, ATTORNEY},
+    Role.EMPLOYER_STAFF: PUBLIC | {DASHBOARD, APPLICATIONS},
+    Role.AGENCY_AGENT: PUBLIC | {DASHBOARD, APPLICATIONS, REPRESENTED},
+    Role.ACCEPTANCE_OFFICER: PUBLIC
+    | {DASHBOARD, ORGANIZATIONS, REVIEW_APPLICATIONS, REVIEW_REGISTRATIONS},
+    Role.DECISION_OFFICER: PUBLIC | {DASHBOARD, ORGANIZATIONS, REVIEW_APPLICATIONS},
     Role.STANDARDS_DRAFTER: PUBLIC
     | {DASHBOARD, ORGANIZATIONS, DRAFTING, STANDARDS_DRAFTING, AGREEMENTS},
     Role.INSPECTOR: PUBLIC | {DASHBOARD, ORGANIZATIONS},
@@ -331,7 +341,7 @@ def test_menu_by_role(client: Client, roles: RoleHelper, who: str) -> None:
 
 def test_menu_of_a_signed_in_person_without_a_role(client: Client) -> None:
     sign_in_verified(client, UserFactory())
-    assert set(main_menu_hrefs(get_page(client, HOME))) == PUBLIC | {DASHBOARD}
+    assert set(main_menu_hrefs(get_page(client, HOME))) == PUBLIC | {DASHBOARD, REGISTER}
 
 
 # --- The work page per role ---------------------------------------------------------------------
@@ -347,13 +357,20 @@ def test_menu_of_a_signed_in_person_without_a_role(client: Client) -> None:
 #   per request), 9 those regions, 10 organizations counted by kind (GROUP BY).
 # Ministry reviewer (8): 8 provinces with their authority counts (GROUP BY).
 # Site admin (9): 8 provinces as above, 9 active users counted by role (GROUP BY).
-# None of these grows with members or organizations (see the two tests below).
-EMPLOYER_DASHBOARD_QUERIES = 11
+# The permits section adds, for employers' people: 12 the organizations they act for,
+#   13 which of those are employers, 14 their open applications counted by state, 15 the
+#   applications owing the officers something, and the duties coming due: 16 the widest
+#   extension window, 17 permits nearing expiry or a contract's end, 18 letters awaiting
+#   the work permit after entry, 19 change and cancellation drafts (19 in all). An agent
+#   whose agency holds no power of attorney stops after 12-14 (14).
+# None of these grows with members, organizations, applications or represented employers
+# (see the tests below and tests/permits/test_application_pages.py).
+EMPLOYER_DASHBOARD_QUERIES = 19
 OFFICER_DASHBOARD_QUERIES = 10
 DASHBOARD_QUERIES = {
     Role.EMPLOYER_ADMIN: EMPLOYER_DASHBOARD_QUERIES,
     Role.EMPLOYER_STAFF: EMPLOYER_DASHBOARD_QUERIES,
-    Role.AGENCY_AGENT: EMPLOYER_DASHBOARD_QUERIES,
+    Role.AGENCY_AGENT: 14,
     Role.ACCEPTANCE_OFFICER: OFFICER_DASHBOARD_QUERIES,
     Role.DECISION_OFFICER: OFFICER_DASHBOARD_QUERIES,
     Role.INSPECTOR: OFFICER_DASHBOARD_QUERIES,

@@ -1,0 +1,50 @@
+"""What the permits app adds to the kernel's shared pages, from ``PermitsConfig.ready``: its
+menu entries, its sections of the work page, its demonstration data. The kernel names no
+permits URL; entries whose URL is not mounted hide themselves."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+
+from portal import demo, navigation
+from portal.navigation import ROLELESS, NavItem
+from portal.roles import Role
+
+EMPLOYER_PEOPLE = frozenset(
+    {Role.EMPLOYER_ADMIN.value, Role.EMPLOYER_STAFF.value, Role.AGENCY_AGENT.value}
+)
+OFFICERS = frozenset({Role.ACCEPTANCE_OFFICER.value, Role.DECISION_OFFICER.value})
+
+
+def register() -> None:
+    from permits import dashboard, demo_data
+
+    for item in (
+        NavItem("applications", _("Applications"), "permits:applications", EMPLOYER_PEOPLE, 15),
+        NavItem("review_applications", _("Applications"), "permits:review_queue", OFFICERS, 15),
+        NavItem(
+            "registration_queue",
+            _("Registrations"),
+            "permits:registration_queue",
+            frozenset({Role.ACCEPTANCE_OFFICER.value}),
+            30,
+        ),
+        NavItem("registration", _("Register"), "permits:registration_start", ROLELESS, 70),
+        NavItem(
+            "attorney",
+            _("Powers of attorney"),
+            "permits:attorney_list",
+            frozenset({Role.EMPLOYER_ADMIN.value}),
+            81,
+        ),
+        NavItem(
+            "represented",
+            _("Employers we act for"),
+            "permits:attorney_represented",
+            frozenset({Role.AGENCY_AGENT.value}),
+            81,
+        ),
+    ):
+        navigation.register(item)
+    dashboard.register()
+    demo.register("Work permits", demo_data.load)

@@ -1,0 +1,1 @@
+"""Reads of the permits app, one module per part (registration, applications, permits)."""
