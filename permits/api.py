@@ -232,6 +232,16 @@ STEP_REQUEST = PolymorphicProxySerializer(
         parameters=[ID_PARAMETER],
         responses={200: ApplicationDetailSerializer, **_errors(401, 403, 404)},
     ),
+    destroy=extend_schema(
+        operation_id="applications_destroy",
+        summary=gettext_lazy("Discard a draft"),
+        description=gettext_lazy(
+            "Deletes a draft that was never submitted, with its documents. An application "
+            "once submitted is withdrawn instead (a transition), so that its history stays."
+        ),
+        parameters=[ID_PARAMETER],
+        responses={204: None, **_errors(401, 403, 404, 409)},
+    ),
     create=extend_schema(
         operation_id="applications_create",
         summary=gettext_lazy("Start a draft"),
@@ -239,8 +249,8 @@ STEP_REQUEST = PolymorphicProxySerializer(
             "A new draft of a kind for an employer the caller acts for: new and short-term "
             "work start empty (or as a copy of an earlier application, `copy_of`); "
             "extension, change and cancellation name the employer's permit, a change of "
-            "employer the worker's permit at the previous employer, the work permit after "
-            "entry the notification letter."
+            "employer the worker's permit at the previous employer, and the work permit "
+            "after entry names the notification letter."
         ),
         request=DraftCreateSerializer,
         responses={201: ApplicationDetailSerializer, **_errors(400, 401, 403, 404)},
@@ -289,6 +299,13 @@ class ApplicationViewSet(
         ):
             raise NotFound()
         return application
+
+    def destroy(self, request: Request, pk: str | None = None) -> Response:
+        application = self.get_object()
+        services.draft_discard(
+            actor=_user(request), application=application, request=request._request
+        )
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
     def _detail(self, application: Application, code: int = status.HTTP_200_OK) -> Response:
         fresh = selectors.application_page(application.pk)

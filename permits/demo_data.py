@@ -323,4 +323,5 @@ def load(
             + ", ".join(f"{state} {n}" for state, n in counts.items() if n)
             + f"; foreign workers: {Foreigner.objects.count()}; registrations waiting: "
             + f"{Registration.objects.filter(state=Registration.State.SUBMITTED).count()}"
+            + " (its handler signs in as lingang.handler with the demo password)"
         )

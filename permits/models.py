@@ -380,6 +380,15 @@ class Application(models.Model):
         REJECTED = "rejected", _("Rejected")
         WITHDRAWN = "withdrawn", _("Withdrawn")
 
+    class CGroup(models.TextChoices):
+        """The groups of Category C (其他外国人员) under the 2017 classification standard."""
+
+        INTERN = "intern", _("Interns under an intergovernmental agreement")
+        GRADUATE = "graduate", _("Eligible foreign graduates")
+        SPECIAL_FIELD = "special_field", _("Special fields (e.g. ocean fishing)")
+        TEMPORARY = "temporary", _("Temporary work of 90 days or less")
+        OTHER = "other", _("Others meeting the earlier employment rules")
+
     class ChangeKind(models.TextChoices):
         PERSONAL = "personal", _("Personal details (name, passport, nationality)")
         POST = "post", _("Post (occupation, title, salary, place of work)")
@@ -540,7 +549,9 @@ class Application(models.Model):
     # The steps of the form saved so far, so that a draft resumes where it was left.
     steps_saved = models.JSONField(_("steps saved"), default=list, blank=True)
     # Category C: the group it belongs to.
-    c_group = models.CharField(_("Category C group"), max_length=32, blank=True)
+    c_group = models.CharField(
+        _("Category C group"), max_length=32, choices=CGroup.choices, blank=True
+    )
 
     # Kinds that concern an existing permit or letter.
     permit = models.ForeignKey(

@@ -400,11 +400,21 @@ class FactsForm(StepForm):
     category = forms.ChoiceField(
         label=_("Category claimed"), choices=CATEGORY_CHOICES, required=False
     )
-    route_code = forms.CharField(
-        label=_("Route (code)"),
-        max_length=32,
+    route_code = forms.ChoiceField(
+        label=_("Route claimed"),
         required=False,
-        help_text=_("Leave empty to let the portal choose the best route met."),
+        help_text=_(
+            "The routes of the standards in force where the post is; leave the first choice "
+            "to let the portal choose the best route met."
+        ),
+    )
+    achievements = forms.MultipleChoiceField(
+        label=_("Listed achievements and talent programmes"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_(
+            "Only what the documents will prove: an officer confirms each one against its evidence."
+        ),
     )
     commitment_letters = forms.BooleanField(
         label=_("Category A: signed commitment letters instead of the proofs"),
@@ -414,19 +424,34 @@ class FactsForm(StepForm):
             "missing documents do not block acceptance."
         ),
     )
-    c_group = forms.CharField(
+    c_group = forms.ChoiceField(
         label=_("Category C group"),
-        max_length=32,
+        choices=[("", "—"), *Application.CGroup.choices],
         required=False,
-        help_text=_("Only for Category C: e.g. intern, graduate, ocean_fishing."),
+        help_text=_("Only for Category C."),
     )
 
-    def __init__(self, *args: Any, facts: Sequence[tuple[str, str]] = (), **kwargs: Any):
+    def __init__(
+        self,
+        *args: Any,
+        facts: Sequence[tuple[str, str]] = (),
+        routes: Sequence[tuple[str, str]] = (),
+        achievements: Sequence[tuple[str, str]] = (),
+        **kwargs: Any,
+    ):
         super().__init__(*args, **kwargs)
         field = self.fields["declared_facts"]
         field.choices = list(facts)  # type: ignore[attr-defined]
         if not facts:
             del self.fields["declared_facts"]
+        self.fields["route_code"].choices = [  # type: ignore[attr-defined]
+            ("", _("The best route met (recommended)")),
+            *routes,
+        ]
+        if achievements:
+            self.fields["achievements"].choices = list(achievements)  # type: ignore[attr-defined]
+        else:
+            del self.fields["achievements"]
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -443,6 +468,8 @@ class FactsForm(StepForm):
         data = dict(self.cleaned_data)
         data["teaching_years"] = data.get("teaching_years") or 0
         data.setdefault("declared_facts", [])
+        if "achievements" in self.fields:
+            data.setdefault("achievements", [])
         return data
 
     @staticmethod
@@ -462,6 +489,7 @@ class FactsForm(StepForm):
             "teaching_qualification": application.teaching_qualification,
             "category": application.category,
             "route_code": application.route_code,
+            "achievements": list(application.achievements or []),
             "commitment_letters": application.commitment_letters,
             "c_group": application.c_group,
         }

@@ -334,7 +334,7 @@ def _parsers() -> dict[str, Any]:
         "category": lambda v: _choice(v, ("A", "B", "C")),
         "route_code": lambda v: _text(v, 32).upper(),
         "commitment_letters": _bool,
-        "c_group": lambda v: _text(v, 32),
+        "c_group": lambda v: _choice(v, Application.CGroup.values),
     }
 
 
@@ -575,6 +575,34 @@ def _cross_field_errors(application: Application, changed: set[str]) -> dict[str
     if application.category != "C" and application.c_group and "c_group" in changed:
         errors["c_group"] = [_("A group is chosen only for Category C.")]
     return errors
+
+
+def draft_discard(
+    *, actor: User, application: Application, request: HttpRequest | None = None
+) -> str:
+    """Delete a draft that was never submitted (its documents' files are swept later as
+    orphans); the number is not reused. Anything once submitted is withdrawn instead, so
+    that its history stays. Returns the discarded number."""
+    with transaction.atomic():
+        locked = _lock(application)
+        _require_actor(actor, locked)
+        if locked.state != S.DRAFT or locked.submitted_at is not None:
+            raise ServiceError(
+                _("Only a draft never submitted can be discarded: withdraw it instead."),
+                code="not_a_draft",
+                status=409,
+            )
+        number = locked.number
+        audit_record(
+            actor=actor,
+            action="permits.application.discard",
+            target=locked,
+            data={**_acting(actor, locked.employer_id), "number": number},
+            request=request,
+        )
+        locked.documents.all().delete()
+        locked.delete()
+    return number
 
 
 def draft_copy(

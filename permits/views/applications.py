@@ -79,6 +79,7 @@ from permits.workflows import APPLICATION_WORKFLOW
 from portal.access import role_names
 from portal.files import file_response
 from portal.models import Organization, Region, User
+from portal.models.base import localized
 from portal.pagination import page_of
 from portal.roles import Role
 from portal.services import ServiceError
@@ -509,11 +510,46 @@ def _step_form(application: Application, step: str, data: Any = None) -> StepFor
         return JobForm(data, initial=JobForm.initial_from(application))
     if step == "worker":
         return WorkerForm(data, initial=WorkerForm.initial_from(application))
+    routes, achievements = _route_choices(application, today)
     return FactsForm(
         data,
         initial=FactsForm.initial_from(application),
         facts=_declared_facts(application, today),
+        routes=routes,
+        achievements=achievements,
     )
+
+
+def _route_choices(
+    application: Application, today: dt.date
+) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """The routes an employer may claim where the post is (the national standard and the
+    province's regional standard in force), and the listed achievements and programmes
+    those routes name, for the facts step."""
+    region = application.work_region or application.region
+    if region is None:
+        return [], []
+    try:
+        rules = talent_selectors.rules_for(region=region, on=today)
+    except talent_selectors.RulesUnavailable:
+        return [], []
+    routes = [
+        (
+            rule.code,
+            _("%(code)s · Category %(category)s · %(title)s")
+            % {"code": rule.code, "category": rule.category, "title": rule.title},
+        )
+        for rule in rules.routes
+    ]
+    achievements: list[tuple[str, str]] = []
+    for rule in rules.routes:
+        if rule.kind == "listed_achievement":
+            for item in rule.parameters.get("list", []):
+                title = localized(str(item.get("title_zh", "")), str(item.get("title_en", "")))
+                achievements.append((str(item.get("code")), f"{title} ({rule.code})"))
+        elif rule.kind == "officer_judgement":
+            achievements.append((rule.code, f"{rule.title} ({rule.code})"))
+    return routes, achievements
 
 
 @login_required
@@ -956,6 +992,8 @@ def _detail_context(
         ],
         "may_send_answers": "answer_information" in available,
         "may_withdraw": "withdraw" in available,
+        "may_discard": application.state == Application.State.DRAFT
+        and application.submitted_at is None,
         "editable": application.state in EDITABLE_STATES,
         "withdraw_form": withdraw_form or WithdrawForm(),
         "history": _history(application),
@@ -1061,6 +1099,21 @@ def information_send(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
+def application_discard(request: HttpRequest, pk: int) -> HttpResponse:
+    application = _application(request, pk)
+    try:
+        number = services.draft_discard(
+            actor=_user(request), application=application, request=request
+        )
+    except ServiceError as exc:
+        messages.error(request, exc.message)
+        return redirect("permits:application", pk=application.pk)
+    messages.success(request, _("Draft %(number)s is discarded.") % {"number": number})
+    return redirect("permits:applications")
+
+
+@login_required
+@require_POST
 def application_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
     application = _application(request, pk)
     form = WithdrawForm(request.POST)
@@ -1121,4 +1174,5 @@ urlpatterns: list[URLPattern] = [
     ),
     path("applications/<int:pk>/answers/send/", information_send, name="application_answers_send"),
     path("applications/<int:pk>/withdraw/", application_withdraw, name="application_withdraw"),
+    path("applications/<int:pk>/discard/", application_discard, name="application_discard"),
 ]

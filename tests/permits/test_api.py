@@ -1486,3 +1486,22 @@ def test_the_schema_documents_the_permits_endpoints() -> None:
         "on",
         "passport_number",
     ]
+
+
+def test_a_draft_is_discarded_and_a_submitted_application_is_not(
+    b_draft: Application, employer_admin: User, beijing_admin: User
+) -> None:
+    assert api(beijing_admin).delete(detail(b_draft)).status_code == 404
+    assert Application.objects.filter(pk=b_draft.pk).exists()
+
+    other = services.draft_copy(actor=employer_admin, application=b_draft)
+    services.application_transition(actor=employer_admin, application=b_draft, name="submit")
+    refused = api(employer_admin).delete(detail(b_draft))
+    assert refused.status_code == 409
+    assert body(refused)["code"] == "not_a_draft"
+    assert Application.objects.get(pk=b_draft.pk).state == Application.State.SUBMITTED
+
+    response = api(employer_admin).delete(detail(other))
+    assert response.status_code == 204
+    assert not Application.objects.filter(pk=other.pk).exists()
+    assert AuditEvent.objects.filter(action="permits.application.discard").count() == 1

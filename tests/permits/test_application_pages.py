@@ -1093,3 +1093,88 @@ def test_an_agents_dashboard_costs_the_same_queries_for_1_and_3_employers(
             assert client.get(dashboard).status_code == 200
         counts.append(len(captured.captured_queries))
     assert counts[0] == counts[1]
+
+
+def test_a_draft_never_submitted_is_discarded_and_anything_else_is_not(
+    b_draft, employer_admin, beijing_admin
+):
+    from portal.models import AuditEvent
+
+    discard = url("application_discard", b_draft.pk)
+    # Not theirs: 404 and nothing changes.
+    assert client_for(beijing_admin).post(discard).status_code == 404
+    assert Application.objects.filter(pk=b_draft.pk).exists()
+
+    response = client_for(employer_admin).post(discard)
+    assert response.status_code == 302
+    assert response["Location"] == url("applications")
+    assert not Application.objects.filter(pk=b_draft.pk).exists()
+    assert Document.objects.filter(application_id=b_draft.pk).count() == 0
+    event = AuditEvent.objects.get(action="permits.application.discard")
+    assert event.data["number"] == b_draft.number
+
+
+def test_a_submitted_application_cannot_be_discarded(b_draft, employer_admin):
+    services.application_transition(actor=employer_admin, application=b_draft, name="submit")
+    before = snapshot(Application.objects.get(pk=b_draft.pk))
+    response = client_for(employer_admin).post(url("application_discard", b_draft.pk))
+    assert response.status_code == 302
+    assert response["Location"] == url("application", b_draft.pk)
+    assert snapshot(Application.objects.get(pk=b_draft.pk)) == before
+
+
+def test_the_facts_step_offers_the_routes_and_achievements_in_force_where_the_post_is(
+    b_draft, employer_admin
+):
+    client = client_for(employer_admin)
+    page = client.get(url("application_step", b_draft.pk, "facts"))
+    form = page.context["form"]
+    routes = [code for code, _label in form.fields["route_code"].choices]
+    assert routes[0] == ""
+    assert {"A-SALARY", "A-ACHIEVEMENT", "B-CATALOG", "B-DEGREE"} <= set(routes)
+    achievements = dict(form.fields["achievements"].choices)
+    assert "national_talent_programme" in achievements
+    assert [code for code, _label in form.fields["c_group"].choices] == [
+        "",
+        "intern",
+        "graduate",
+        "special_field",
+        "temporary",
+        "other",
+    ]
+
+    values = {
+        "education": "bachelor",
+        "skill_certificate": "none",
+        "experience_years": "5",
+        "hsk_level": "0",
+        "category": "A",
+        "route_code": "A-PROGRAMME",
+        "achievements": ["national_talent_programme"],
+    }
+    response = client.post(url("application_step", b_draft.pk, "facts"), values)
+    assert response.status_code == 302
+    b_draft.refresh_from_db()
+    assert (b_draft.route_code, b_draft.achievements) == (
+        "A-PROGRAMME",
+        ["national_talent_programme"],
+    )
+
+
+def test_an_unknown_route_or_group_is_refused_and_nothing_saved(b_draft, employer_admin):
+    before = snapshot(b_draft)
+    response = client_for(employer_admin).post(
+        url("application_step", b_draft.pk, "facts"),
+        {
+            "education": "bachelor",
+            "skill_certificate": "none",
+            "experience_years": "5",
+            "hsk_level": "0",
+            "category": "C",
+            "route_code": "A-MADE-UP",
+            "c_group": "astronaut",
+        },
+    )
+    assert response.status_code == 200  # the step again, with the errors
+    assert set(response.context["form"].errors) == {"route_code", "c_group"}
+    assert snapshot(Application.objects.get(pk=b_draft.pk)) == before
