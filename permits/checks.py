@@ -60,6 +60,8 @@ from talent_standards.services import (
 
 AK = Application.Kind
 S = Application.State
+# Recognition statuses that are not a fresh assessment (``Recognition.status``).
+KEPT_STATUSES = frozenset({"from_permit", "from_letter", "carried"})
 
 # Routes whose recognition rests on the province's Guidance Catalog.
 CATALOG_ROUTES = frozenset({"B-CATALOG"})
@@ -903,7 +905,9 @@ def approval_problems(application: Application, today: dt.date) -> list[Problem]
                 "facts",
             )
         )
-    if application.route_code in CATALOG_ROUTES:
+    # A recognition kept from the permit or the letter, or carried to a new employer, was
+    # decided when it was granted: the catalog is asked only of a fresh recognition.
+    if application.route_code in CATALOG_ROUTES and status not in KEPT_STATUSES:
         problems += _catalog_problems(application, today)
     problems += quota_problems(application, application.category, day.year)
     problems += _standing_problems(application, today)

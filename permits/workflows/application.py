@@ -249,6 +249,11 @@ def _effect_decided(application: Application, context: TransitionContext) -> lis
 def effect_approved(application: Application, context: TransitionContext) -> list[str]:
     from permits import issuance
 
+    # The decision is taken on the documents as submitted: approving verifies them, so a
+    # later application (a change of employer) carries them over instead of asking again.
+    application.documents.filter(verified_at__isnull=True).update(
+        verified_at=context.now, verified_by=context.actor
+    )
     fields = _effect_decided(application, context)
     return fields + list(issuance.issue_on_approval(application, context))
 

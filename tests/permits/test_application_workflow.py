@@ -483,6 +483,66 @@ def test_two_officers_accepting_at_once_leave_one_transition(
     assert application.state == S.UNDER_REVIEW
 
 
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_two_officers_deciding_at_once_one_wins_and_nothing_is_doubled(
+    postgres_only, clock, roles, employer_admin, employer, shanghai_catalog, wages, foreigner
+):
+    """One decision officer approves while another rejects the same application: exactly
+    one decision stands, and at most one letter exists."""
+    from permits.models import NotificationLetter
+    from portal.roles import Role
+
+    application = draft_ready(
+        employer_admin, employer, facts={"category": "B", "route_code": "B-DEGREE"}
+    )
+    run(employer_admin, application, "submit")
+    run(roles.user(Role.ACCEPTANCE_OFFICER, region_code="310000"), application, "accept")
+    # Both decisions are possible on their own: only the race decides.
+    assert checks.approval_problems(Application.objects.get(pk=application.pk), clock.today) == []
+    officers = [roles.user(Role.DECISION_OFFICER, region_code="310000") for _ in range(2)]
+    decisions = [
+        ("approve", {}),
+        ("reject", {"reason": "Not qualified", "payload": {"reasons": ["DEC-STANDARD"]}}),
+    ]
+    barrier = threading.Barrier(2)
+    outcomes: list[tuple[str, str]] = []
+    lock = threading.Lock()
+
+    def attempt(officer, name, extra) -> None:
+        try:
+            barrier.wait(timeout=10)
+            run(officer, application.pk, name, **extra)
+            result = "applied"
+        except (TransitionNotAllowed, GuardFailed):
+            result = "refused"
+        finally:
+            close_old_connections()
+            connection.close()
+        with lock:
+            outcomes.append((name, result))
+
+    threads = [
+        threading.Thread(target=attempt, args=(officer, name, extra))
+        for officer, (name, extra) in zip(officers, decisions, strict=True)
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=30)
+
+    assert sorted(result for _name, result in outcomes) == ["applied", "refused"]
+    winner = next(name for name, result in outcomes if result == "applied")
+    decided = TransitionRecord.objects.filter(
+        target_id=str(application.pk), transition__in=["approve", "reject"]
+    )
+    assert list(decided.values_list("transition", flat=True)) == [winner]
+    application.refresh_from_db()
+    assert application.state == (S.APPROVED if winner == "approve" else S.REJECTED)
+    assert NotificationLetter.objects.filter(application=application).count() == (
+        1 if winner == "approve" else 0
+    )
+
+
 def test_approval_issues_the_letter_on_the_recorded_recognition(
     under_review, sh_decision, bj_decision, clock
 ):
@@ -496,6 +556,10 @@ def test_approval_issues_the_letter_on_the_recorded_recognition(
 
     assert approved.state == S.APPROVED
     assert approved.decided_at == timezone.now()
+    # Approving verifies the documents it was decided on (a change of employer carries them).
+    assert set(approved.documents.values_list("verified_at", "verified_by")) == {
+        (timezone.now(), sh_decision.pk)
+    }
     letter = approved.issued_letter
     assert (letter.category, letter.foreigner_id, letter.issued_on) == (
         "B",
