@@ -11,6 +11,7 @@ from decimal import Decimal
 
 import pytest
 from django.db import close_old_connections, connection, transaction
+from django.utils import translation
 
 from permits.models import Application, NotificationLetter, Permit, PermitChange, ValidityRule
 from portal.models import AuditEvent, Foreigner, Organization, Passport, User
@@ -703,9 +704,12 @@ def test_a_second_after_entry_permit_while_one_is_active_is_refused(
 
     first = life.permit(employer, employer_admin, sh_decision, foreigner, TODAY)
     second = _after_entry(life, employer, employer_admin, sh_decision, foreigner)
-    with pytest.raises(GuardFailed) as refused:
+    with translation.override("en"), pytest.raises(GuardFailed) as refused:
         life.approve(second, sh_decision, JULY_6)
-    assert "change of employer" in refused.value.message
+    assert refused.value.message == (
+        f"The worker already holds permit {first.permit_number} valid until "
+        f"{first.valid_until.isoformat()}: apply for a change of employer instead."
+    )
     assert list(Permit.objects.all()) == [first]
 
 
