@@ -23,9 +23,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.forms import Form
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
@@ -48,6 +50,7 @@ from permits.selectors import registration as selectors
 from permits.services import registration as services
 from permits.workflows.registration import REGISTRATION_WORKFLOW
 from portal.access import access_organization, has_role
+from portal.audit import client_ip
 from portal.files import file_response
 from portal.models import Organization, User
 from portal.pagination import page_of
@@ -81,6 +84,19 @@ def _language() -> str:
 # --- Handlers ----------------------------------------------------------------------------------
 
 
+def _too_many_accounts(request: HttpRequest) -> bool:
+    """Count this address's attempts to open an account with a registration in the last
+    hour (``PORTAL_REGISTRATION_LIMIT_PER_HOUR``); True once the limit is passed."""
+    key = f"permits:registration-attempts:{client_ip(request) or 'unknown'}"
+    cache.add(key, 0, timeout=3600)
+    try:
+        attempts = cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, timeout=3600)
+        attempts = 1
+    return attempts > int(settings.PORTAL_REGISTRATION_LIMIT_PER_HOUR)
+
+
 def registration_start(request: HttpRequest) -> HttpResponse:
     """Register an organization: anyone, or a signed-in handler without an organization."""
     user = request.user
@@ -92,6 +108,23 @@ def registration_start(request: HttpRequest) -> HttpResponse:
             return render(request, "permits/registration/member.html", status=200)
     form = RegistrationForm(request.POST or None, request.FILES or None, with_account=not signed_in)
     blocked = None
+    if request.method == "POST" and not signed_in and _too_many_accounts(request):
+        # Keep what was typed, and say why nothing was saved.
+        form = RegistrationForm(request.POST, request.FILES, with_account=True)
+        form.is_valid()
+        form.add_error(
+            None,
+            _(
+                "Too many registrations were filed from your network in the last hour. "
+                "Nothing was saved: try again later."
+            ),
+        )
+        return render(
+            request,
+            "permits/registration/start.html",
+            {"form": form, "blocked": None, "with_account": True, "has_registrations": False},
+            status=429,
+        )
     if request.method == "POST" and form.is_valid():
         try:
             registration = services.registration_submit(

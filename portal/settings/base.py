@@ -348,6 +348,8 @@ CELERY_BEAT_SCHEDULE = {
 # --- Work permits ----------------------------------------------------------------------------
 # An application is flagged "due soon" in the officers' queue this many working days ahead.
 PORTAL_DUE_SOON_WORKING_DAYS = env.int("PORTAL_DUE_SOON_WORKING_DAYS", default=2)
+# Registrations that open a new account, per client address and hour (the public form).
+PORTAL_REGISTRATION_LIMIT_PER_HOUR = env.int("PORTAL_REGISTRATION_LIMIT_PER_HOUR", default=10)
 
 # --- Credit ----------------------------------------------------------------------------------
 # An employer in good standing with no dishonest record in effect during this many months

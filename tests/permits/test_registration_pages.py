@@ -739,3 +739,24 @@ def test_rules_are_never_deleted_in_the_admin(superuser_client: Client) -> None:
     )
     assert response.status_code == 403
     assert RejectionReason.objects.filter(pk=reason.pk).exists()
+
+
+def test_registrations_opening_accounts_are_limited_per_address(client: Client, settings) -> None:
+    """A script cannot open accounts by the thousand: past the hourly limit per address
+    the form is refused with 429 and nothing is saved."""
+    from django.urls import reverse
+    from django.utils import translation
+
+    settings.PORTAL_REGISTRATION_LIMIT_PER_HOUR = 2
+    with translation.override("en"):
+        url = reverse("permits:registration_start")
+    for _attempt in range(2):
+        client.post(url, {})  # incomplete forms count too: the uploads cost the server
+    before = (Registration.objects.count(), User.objects.count())
+    response = client.post(url, {})
+    assert response.status_code == 429
+    assert (Registration.objects.count(), User.objects.count()) == before
+    assert response.context["form"].non_field_errors() == [
+        "Too many registrations were filed from your network in the last hour. Nothing was "
+        "saved: try again later."
+    ]
