@@ -22,6 +22,8 @@ def register() -> None:
     for item in (
         NavItem("applications", _("Applications"), "permits:applications", EMPLOYER_PEOPLE, 15),
         NavItem("review_applications", _("Applications"), "permits:review_queue", OFFICERS, 15),
+        NavItem("permits", _("Permits"), "permits:permits", EMPLOYER_PEOPLE, 16),
+        NavItem("review_permits", _("Permits"), "permits:officer_permits", OFFICERS, 16),
         NavItem(
             "registration_queue",
             _("Registrations"),

@@ -4,6 +4,7 @@ view module lists its own ``urlpatterns``."""
 from django.urls import include, path
 
 from permits.views import applications, registration, review
+from permits.views import permits as permits_views
 
 app_name = "permits"
 
@@ -11,3 +12,4 @@ urlpatterns: list = []
 urlpatterns += [path("", include(registration.urlpatterns))]
 urlpatterns += [path("", include(review.urlpatterns))]
 urlpatterns += [path("", include(applications.urlpatterns))]
+urlpatterns += [path("", include(permits_views.urlpatterns))]

@@ -9,10 +9,13 @@ machine, a failure in CI (``CI`` set), never silently skipped there.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 
 import pytest
+from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
+from django.utils import translation
 
 from tests.factories import RoleHelper
 
@@ -21,6 +24,15 @@ from tests.factories import RoleHelper
 def _clear_cache() -> None:
     """Throttling counters and calendars live in the cache: no test sees another's."""
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _default_language() -> Iterator[None]:
+    """Every test starts in the portal's default language (Chinese) and leaves it so: a
+    test that switches language without restoring it cannot decide what the next sees."""
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
 
 
 @pytest.fixture

@@ -14,6 +14,9 @@
   page with every problem, and changes nothing;
 * ``review_route_confirm``: a decision officer confirms the evidence of a route that
   needs an officer (``route_confirm``);
+* ``review_tax_check``: at the extension or cancellation of a permit granted on a salary
+  commitment, a decision officer records whether the salary was backed by tax records
+  (``application_record_tax_check``; "no" reports the employer to the credit service);
 * ``review_document``: a document's file, for the officers who may accept or decide the
   application and for the employer's own people; 404 for anyone else.
 
@@ -41,10 +44,13 @@ from django.views.decorators.http import require_GET, require_POST
 
 from permits import documents as checklists
 from permits.access import may_accept, may_act_on, may_decide
+from permits.forms.permits import TaxCheckForm
 from permits.forms.review import ACTION_FORMS, ActionForm, QueueFilterForm, action_form
-from permits.models import Application
+from permits.models import Application, NotificationLetter, Permit
 from permits.selectors import review as selectors
+from permits.selectors.permit_pages import tax_check_view
 from permits.services.applications import application_transition, route_confirm
+from permits.services.permits import application_record_tax_check
 from permits.workflows import APPLICATION_WORKFLOW
 from portal.files import file_response
 from portal.models import TransitionRecord, User
@@ -152,6 +158,8 @@ def _render(
     bound: Action | None = None,
     confirm_form: RouteConfirmForm | None = None,
     confirm_refusal: Refusal | None = None,
+    tax_form: TaxCheckForm | None = None,
+    tax_refusal: Refusal | None = None,
     status: int = 200,
 ) -> HttpResponse:
     today = _today()
@@ -180,6 +188,13 @@ def _render(
         failed, failed_label = bound.name, str(bound.transition.label)
     elif confirm_form is not None and (confirm_form.errors or confirm_refusal is not None):
         failed, failed_label = "confirm", _("Confirm the route")
+    elif tax_form is not None and (tax_form.errors or tax_refusal is not None):
+        failed, failed_label = "tax", _("Record the tax check")
+    tax = tax_check_view(application, user)
+    issued: list[NotificationLetter | Permit] = []
+    if application.state == Application.State.APPROVED:  # what the approval issued
+        issued += NotificationLetter.objects.filter(application=application).only("pk", "number")
+        issued += Permit.objects.filter(application=application).only("pk", "permit_number")
     context = {
         "application": application,
         "state_label": APPLICATION_WORKFLOW.state_label(application.state),
@@ -199,6 +214,12 @@ def _render(
         if may_confirm
         else None,
         "confirm_refusal": confirm_refusal,
+        "tax": tax,
+        "tax_form": (tax_form or TaxCheckForm(prefix="tax"))
+        if tax is not None and tax.may_record
+        else None,
+        "tax_refusal": tax_refusal,
+        "issued": issued,
         "failed": failed,
         "failed_label": failed_label,
     }
@@ -320,6 +341,37 @@ def review_route_confirm(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+@require_POST
+def review_tax_check(request: HttpRequest, pk: int) -> HttpResponse:
+    """A decision officer records whether the salary of a permit granted on a salary
+    commitment was backed by tax records (``application_record_tax_check``)."""
+    user, scope = _officer(request)
+    application = _application(scope, pk)
+    form = TaxCheckForm(request.POST, prefix="tax")
+    if not form.is_valid():
+        return _render(request, user, application, tax_form=form, status=422)
+    try:
+        done = application_record_tax_check(
+            actor=user,
+            application=application,
+            backed=form.cleaned_data["backed"],
+            note=form.cleaned_data["note"],
+            request=request,
+        )
+    except WorkflowError as exc:
+        return _render(
+            request, user, application, tax_form=form, tax_refusal=Refusal(exc.message), status=422
+        )
+    messages.success(
+        request,
+        _("The tax check is recorded: the salary is backed by tax records.")
+        if done.salary_backed_by_tax
+        else _("The tax check is recorded: the salary is not backed by tax records."),
+    )
+    return _to_page(application)
+
+
+@login_required
 @require_GET
 def review_document(request: HttpRequest, pk: int, document_pk: int) -> HttpResponseBase:
     """A document's file: for the officers who may accept or decide the application (not
@@ -349,6 +401,11 @@ urlpatterns: list[URLPattern] = [
         "review/applications/<int:pk>/confirm-route/",
         review_route_confirm,
         name="review_route_confirm",
+    ),
+    path(
+        "review/applications/<int:pk>/tax-check/",
+        review_tax_check,
+        name="review_tax_check",
     ),
     path(
         "review/applications/<int:pk>/documents/<int:document_pk>/",

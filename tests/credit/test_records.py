@@ -6,13 +6,14 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.test import Client
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from credit import selectors, services
 from credit.constants import RecordState, Severity, Source, SubjectKind
@@ -23,6 +24,13 @@ from tests.credit.conftest import TODAY, MakeRecord
 from tests.factories import OrganizationFactory
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _english() -> Iterator[None]:
+    """These tests read the services' messages in English."""
+    with translation.override("en"):
+        yield
 
 
 def credit_events() -> list[str]:

@@ -60,6 +60,8 @@ AGREEMENTS = "/zh-hans/standards-agreements/"
 STANDARDS_CONSULTATIONS = "/zh-hans/standards-consultations/"
 APPLICATIONS = "/zh-hans/applications/"
 REVIEW_APPLICATIONS = "/zh-hans/review/applications/"
+PERMITS = "/zh-hans/permits/"
+REVIEW_PERMITS = "/zh-hans/review/permits/"
 REVIEW_REGISTRATIONS = "/zh-hans/review/registrations/"
 REGISTER = "/zh-hans/registration/"
 ATTORNEY = "/zh-hans/organization/attorney/"
@@ -302,17 +304,17 @@ def test_staff_pages_landmarks_and_labels(client: Client, roles: RoleHelper) -> 
 # The public entries of the catalogs app (occupations, catalogs) appear for everyone;
 # its drafting, review and consultation entries for the roles that do that work. The
 # permits app adds "Register" for anyone without a role (visitors included), the
-# applications for employers' people and agents, the officers' queues, and the powers of
-# attorney.
+# applications and the permits for employers' people and agents, the officers' queues and
+# permits, and the powers of attorney.
 PUBLIC = {HOME, OCCUPATIONS, CATALOGS, STANDARDS, SELF_ASSESSMENT, API_DOCS}
 MENU = {
     "anonymous": PUBLIC | {REGISTER},
-    Role.EMPLOYER_ADMIN: PUBLIC | {DASHBOARD, MEMBERS, APPLICATIONS, ATTORNEY},
-    Role.EMPLOYER_STAFF: PUBLIC | {DASHBOARD, APPLICATIONS},
-    Role.AGENCY_AGENT: PUBLIC | {DASHBOARD, APPLICATIONS, REPRESENTED},
+    Role.EMPLOYER_ADMIN: PUBLIC | {DASHBOARD, MEMBERS, APPLICATIONS, PERMITS, ATTORNEY},
+    Role.EMPLOYER_STAFF: PUBLIC | {DASHBOARD, APPLICATIONS, PERMITS},
+    Role.AGENCY_AGENT: PUBLIC | {DASHBOARD, APPLICATIONS, PERMITS, REPRESENTED},
     Role.ACCEPTANCE_OFFICER: PUBLIC
-    | {DASHBOARD, ORGANIZATIONS, REVIEW_APPLICATIONS, REVIEW_REGISTRATIONS},
-    Role.DECISION_OFFICER: PUBLIC | {DASHBOARD, ORGANIZATIONS, REVIEW_APPLICATIONS},
+    | {DASHBOARD, ORGANIZATIONS, REVIEW_APPLICATIONS, REVIEW_PERMITS, REVIEW_REGISTRATIONS},
+    Role.DECISION_OFFICER: PUBLIC | {DASHBOARD, ORGANIZATIONS, REVIEW_APPLICATIONS, REVIEW_PERMITS},
     Role.STANDARDS_DRAFTER: PUBLIC
     | {DASHBOARD, ORGANIZATIONS, DRAFTING, STANDARDS_DRAFTING, AGREEMENTS},
     Role.INSPECTOR: PUBLIC | {DASHBOARD, ORGANIZATIONS},

@@ -406,9 +406,10 @@ def test_organization_create_flags_a_bad_check_character():
 )
 def test_organization_create_refuses_malformed_identifiers(uscc, message):
     from django.core.exceptions import ValidationError
+    from django.utils import translation
 
     count = Organization.objects.count()
-    with pytest.raises(ValidationError) as excinfo:
+    with translation.override("en"), pytest.raises(ValidationError) as excinfo:
         services.organization_create(
             actor=None,
             kind=Organization.Kind.EMPLOYER,
