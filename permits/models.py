@@ -15,6 +15,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from catalogs.models import Occupation
 from portal.models import Foreigner, Organization, Passport, Region, StoredFile
@@ -370,7 +371,7 @@ class Application(models.Model):
         CANCELLATION = "cancellation", _("Cancellation")
 
     class State(models.TextChoices):
-        DRAFT = "draft", _("Draft")
+        DRAFT = "draft", pgettext_lazy("application state", "Draft")
         SUBMITTED = "submitted", _("Awaiting acceptance")
         RETURNED = "returned", _("Returned for correction")
         NOT_ACCEPTED = "not_accepted", _("Not accepted")
