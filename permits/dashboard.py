@@ -51,10 +51,16 @@ def employer_context(user: User) -> dict[str, Any]:
         if counted.get(state)
     ]
     owed = list(selectors.employer_applications(user, states=OWED_STATES)[:SHOWN])
-    found = permit_selectors.employer_duties(ids, today=today)
+    shown = SHOWN * 2
+    found = permit_selectors.employer_duties(ids, today=today, letters_limit=shown)
+    # Letters beyond those fetched still count in "more" (an employer may hold thousands).
+    letters_fetched = sum(1 for duty in found if duty.kind == "after_entry" and duty.letter_id)
+    letters_beyond = 0
+    if letters_fetched == shown:
+        letters_beyond = permit_selectors.pending_letters_count(ids, today) - letters_fetched
     names: dict[int, str] = {}
     if len(ids) > 1 and found:  # the employer is named only when there are several
-        wanted = {duty.employer_id for duty in found[: SHOWN * 2]}
+        wanted = {duty.employer_id for duty in found[:shown]}
         names = {o.pk: o.name for o in Organization.objects.filter(pk__in=wanted)}
     duties = [{"duty": duty, "employer": names.get(duty.employer_id, "")} for duty in found]
     return {
@@ -62,8 +68,8 @@ def employer_context(user: User) -> dict[str, Any]:
         "by_state": by_state,
         "open_total": sum(n for _label, _state, n in by_state),
         "owed": owed,
-        "duties": duties[: SHOWN * 2],
-        "more_duties": max(len(duties) - SHOWN * 2, 0),
+        "duties": duties[:shown],
+        "more_duties": max(len(duties) - shown, 0) + letters_beyond,
         "today": today,
     }
 

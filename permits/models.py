@@ -628,6 +628,29 @@ class Application(models.Model):
                 condition=Q(state__in=["submitted", "under_review"]),
                 name="application_open_due_idx",
             ),
+            # Measured at 1,000,000 applications (docs/performance.md): the queue's whole
+            # order (due_on, submitted_at, id) for one state, so that a long list (a
+            # province's approved ones) reads its page from the index instead of sorting
+            # a few hundred thousand rows; and the open ones alone (a few percent of the
+            # table), so that "awaiting me" and "all open", which ask for several states
+            # at once, read them in that order too.
+            models.Index(
+                fields=["region", "state", "due_on", "submitted_at", "id"],
+                name="application_queue_order_idx",
+            ),
+            models.Index(
+                fields=["region", "due_on", "submitted_at", "id"],
+                condition=Q(
+                    state__in=["submitted", "returned", "under_review", "information_requested"]
+                ),
+                name="application_open_queue_idx",
+            ),
+            # The employer's dashboard (open applications counted by state, what is owed,
+            # the drafts) and the employer's list filtered by state.
+            models.Index(
+                fields=["employer", "state", "-updated_at", "-id"],
+                name="application_emp_state_idx",
+            ),
         ]
         constraints = [
             models.CheckConstraint(
@@ -900,6 +923,13 @@ class NotificationLetter(models.Model):
             models.Index(fields=["foreigner", "-issued_on"], name="letter_worker_idx"),
             models.Index(
                 fields=["valid_until"], condition=Q(state="valid"), name="letter_valid_until_idx"
+            ),
+            # The employer's letters waiting for the work permit after entry, first to run
+            # out first (the dashboard's duties, the employer's permits page).
+            models.Index(
+                fields=["employer", "valid_until"],
+                condition=Q(state="valid"),
+                name="letter_employer_valid_idx",
             ),
         ]
         constraints = [

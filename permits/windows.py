@@ -21,6 +21,7 @@ Time; the region of the rule is the permit's province (else the application's).
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.utils.translation import gettext
@@ -44,6 +45,10 @@ class Span:
         return isinstance(day, dt.date) and self.first <= day <= self.last
 
 
+# How a window rule is looked up: ``rules.window`` itself, or a memo of it.
+WindowOf = Callable[[str, int | None], rules.Window]
+
+
 def _region_id(application: Application) -> int | None:
     permit = application.permit
     if permit is not None:
@@ -60,21 +65,27 @@ def extension_span(permit: Permit) -> Span:
     )
 
 
-def change_due_on(change_date: dt.date, region_id: int | None) -> dt.date:
+def change_due_on(
+    change_date: dt.date, region_id: int | None, window: WindowOf = rules.window
+) -> dt.date:
     """The last day on which a change made on ``change_date`` is reported in time."""
-    w = rules.window(WindowRule.Kind.CHANGE, region_id)
+    w = window(WindowRule.Kind.CHANGE, region_id)
     return add_working_days(change_date, w.closes_days)
 
 
-def cancellation_due_on(contract_end: dt.date, region_id: int | None) -> dt.date:
+def cancellation_due_on(
+    contract_end: dt.date, region_id: int | None, window: WindowOf = rules.window
+) -> dt.date:
     """The last day on which a cancellation after ``contract_end`` is filed in time."""
-    w = rules.window(WindowRule.Kind.CANCELLATION, region_id)
+    w = window(WindowRule.Kind.CANCELLATION, region_id)
     return add_working_days(contract_end, w.closes_days)
 
 
-def after_entry_due_on(entry_date: dt.date, region_id: int | None) -> dt.date:
+def after_entry_due_on(
+    entry_date: dt.date, region_id: int | None, window: WindowOf = rules.window
+) -> dt.date:
     """The last day on which the work permit may be applied for after entry."""
-    w = rules.window(WindowRule.Kind.AFTER_ENTRY, region_id)
+    w = window(WindowRule.Kind.AFTER_ENTRY, region_id)
     return entry_date + dt.timedelta(days=w.closes_days)
 
 
@@ -91,17 +102,18 @@ def contract_end_of(application: Application) -> dt.date | None:
     return permit.application.contract_end
 
 
-def due_on(application: Application) -> dt.date | None:
+def due_on(application: Application, window: WindowOf = rules.window) -> dt.date | None:
     """The last day in time for a change, cancellation or after-entry application (None
-    for other kinds, or while the date it counts from is missing)."""
+    for other kinds, or while the date it counts from is missing). ``window`` looks the
+    rule up; a list passes one that remembers, so that many drafts cost no query each."""
     region_id = _region_id(application)
     if application.kind == Kind.CHANGE and application.change_date is not None:
-        return change_due_on(application.change_date, region_id)
+        return change_due_on(application.change_date, region_id, window)
     if application.kind == Kind.CANCELLATION:
         end = contract_end_of(application)
-        return cancellation_due_on(end, region_id) if end is not None else None
+        return cancellation_due_on(end, region_id, window) if end is not None else None
     if application.kind == Kind.AFTER_ENTRY and application.entry_date is not None:
-        return after_entry_due_on(application.entry_date, region_id)
+        return after_entry_due_on(application.entry_date, region_id, window)
     return None
 
 

@@ -218,12 +218,37 @@ def _pending(kind: str, field: str) -> Exists:
     )
 
 
+def _pending_letters(ids: list[int], today: dt.date) -> QuerySet[NotificationLetter]:
+    """Valid letters of long-term work not yet used, with no after-entry application open."""
+    return (
+        NotificationLetter.objects.filter(
+            employer_id__in=ids,
+            state=NotificationLetter.State.VALID,
+            is_short_term=False,
+            valid_until__gte=today,
+        )
+        .annotate(after_entry_pending=_pending(Kind.AFTER_ENTRY, "letter"))
+        .filter(after_entry_pending=False)
+    )
+
+
+def pending_letters_count(employer_ids: Iterable[int], today: dt.date) -> int:
+    """How many letters wait for the work permit after entry (the duties' summary)."""
+    return _pending_letters(list(employer_ids), today).count()
+
+
 def employer_duties(
-    employer: Organization | int | Iterable[int], *, today: dt.date, horizon_days: int = 30
+    employer: Organization | int | Iterable[int],
+    *,
+    today: dt.date,
+    horizon_days: int = 30,
+    letters_limit: int | None = None,
 ) -> list[Duty]:
     """What the employer (or each of several: an agency's) must file soon or is late with,
     by due date (first due first), in the same few queries however many employers.
-    ``horizon_days`` says how far ahead an extension window may open to be listed."""
+    ``horizon_days`` says how far ahead an extension window may open to be listed.
+    ``letters_limit`` keeps only the letters that run out first (a summary: an employer may
+    hold thousands of unused letters; ``pending_letters_count`` counts them all)."""
     if isinstance(employer, Organization):
         ids = [employer.pk]
     elif isinstance(employer, int):
@@ -232,9 +257,9 @@ def employer_duties(
         ids = list(employer)
     horizon = today + dt.timedelta(days=horizon_days)
     duties: list[Duty] = []
-    known: dict[tuple[str, int], rules.Window] = {}
+    known: dict[tuple[str, int | None], rules.Window] = {}
 
-    def rule(kind: str, region_id: int) -> rules.Window:
+    def rule(kind: str, region_id: int | None) -> rules.Window:
         # One look-up per province and kind, however many permits.
         if (kind, region_id) not in known:
             known[kind, region_id] = rules.window(kind, region_id)
@@ -300,17 +325,9 @@ def employer_duties(
                 )
             )
 
-    letters = (
-        NotificationLetter.objects.filter(
-            employer_id__in=ids,
-            state=NotificationLetter.State.VALID,
-            is_short_term=False,
-            valid_until__gte=today,
-        )
-        .annotate(after_entry_pending=_pending(Kind.AFTER_ENTRY, "letter"))
-        .filter(after_entry_pending=False)
-        .select_related("foreigner")
-    )
+    letters = _pending_letters(ids, today).select_related("foreigner").order_by("valid_until", "pk")
+    if letters_limit is not None:
+        letters = letters[:letters_limit]
     for letter in letters:
         duties.append(
             Duty(
@@ -329,7 +346,7 @@ def employer_duties(
         kind__in=(Kind.CHANGE, Kind.CANCELLATION, Kind.AFTER_ENTRY),
     ).select_related("foreigner", "permit", "permit__application", "letter")
     for application in drafts:
-        draft_due = windows.due_on(application)
+        draft_due = windows.due_on(application, rule)
         if draft_due is None:
             continue
         due = draft_due

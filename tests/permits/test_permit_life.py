@@ -467,3 +467,25 @@ def test_tax_check_only_on_an_extension_or_cancellation_under_review(
         services.application_record_tax_check(actor=sh_decision, application=draft, backed=False)
     assert CreditRecord.objects.count() == 0
     assert set(Application.objects.values_list("salary_backed_by_tax", flat=True)) == {None}
+
+
+def test_a_summary_of_duties_fetches_only_the_letters_that_run_out_first(
+    life: Life, employer: Organization, employer_admin: User, sh_decision: User
+) -> None:
+    """An employer may hold thousands of unused letters: the dashboard's summary reads the
+    first ones by their last day and counts the rest."""
+    letters = [
+        life.letter(
+            employer, employer_admin, sh_decision, life.person(f"L{n}", passport=f"L{n}"), day
+        )
+        for n, day in enumerate((dt.date(2026, 6, 10), dt.date(2026, 6, 8), dt.date(2026, 6, 9)))
+    ]
+    today = dt.date(2026, 6, 12)
+    duties = selectors.employer_duties(employer, today=today, letters_limit=2)
+    assert [d.letter_id for d in duties if d.kind == "after_entry"] == [
+        letters[1].pk,
+        letters[2].pk,
+    ]
+    assert selectors.pending_letters_count([employer.pk], today) == 3
+    everything = selectors.employer_duties(employer, today=today)
+    assert len([d for d in everything if d.kind == "after_entry"]) == 3
