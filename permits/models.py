@@ -876,7 +876,7 @@ class NotificationLetter(models.Model):
     Short-term work (90 days or less) is done on the letter alone."""
 
     class State(models.TextChoices):
-        VALID = "valid", _("Valid")
+        VALID = "valid", pgettext_lazy("document status", "Valid")
         USED = "used", _("Used for the work permit")
         EXPIRED = "expired", _("Expired")
         REVOKED = "revoked", _("Revoked")
@@ -955,7 +955,7 @@ class Permit(models.Model):
     change of employer ends this permit and starts another."""
 
     class State(models.TextChoices):
-        ACTIVE = "active", _("Valid")
+        ACTIVE = "active", pgettext_lazy("document status", "Valid")
         CANCELLED = "cancelled", _("Cancelled")
         REVOKED = "revoked", _("Revoked")
         EXPIRED = "expired", _("Expired")

@@ -338,7 +338,7 @@ def test_the_list_reads_expiry_from_the_dates(
     expired = rows[several["expired_by_date"].permit_number]
     assert several["expired_by_date"].state == Permit.State.ACTIVE  # not yet recorded
     assert expired[5] == tr("Expired")
-    assert rows[several["active"].permit_number][5] == tr("Valid")
+    assert rows[several["active"].permit_number][5] == Permit.State.ACTIVE.label == "有效"
     assert rows[several["revoked"].permit_number][5] == tr("Revoked")
 
 
@@ -811,7 +811,7 @@ def test_the_employer_list_shows_status_validity_and_letters(
     client = client_for(employer_admin)
     html = html_of(client.get(url("permits")))
     rows = {r[0]: r for r in table_rows(html, EMPLOYER_CAPTION)}
-    assert rows[permit.permit_number][3] == tr("Valid")
+    assert rows[permit.permit_number][3] == Permit.State.ACTIVE.label == "有效"
     assert rows[permit.permit_number][4] == "2026-06-08 – 2028-06-07"
     assert rows[revoked.permit_number][3] == tr("Revoked")
     assert rows[revoked.permit_number][5] == "—"  # nothing to apply for
