@@ -62,9 +62,11 @@ def _earliest(*days: dt.date | None) -> dt.date | None:
 def start_acceptance(application: Application, today: dt.date) -> tuple[str, ...]:
     """On submission (and resubmission after a correction): the acceptance and overall
     clocks start again."""
-    region = application.region_id
-    application.acceptance_due_on = add_working_days(today, limit(Stage.ACCEPTANCE, region))
-    application.overall_due_on = add_working_days(today, limit(Stage.OVERALL, region))
+    region, category = application.region_id, application.category
+    application.acceptance_due_on = add_working_days(
+        today, limit(Stage.ACCEPTANCE, region, category)
+    )
+    application.overall_due_on = add_working_days(today, limit(Stage.OVERALL, region, category))
     application.overall_extended = False
     application.decision_due_on = None
     application.paused_on = None

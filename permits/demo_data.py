@@ -29,7 +29,7 @@ from django.utils import timezone
 
 from permits import checks
 from permits.documents import CERTIFICATES, checklist
-from permits.models import Application, Permit, PowerOfAttorney, Registration
+from permits.models import Application, Permit, PowerOfAttorney, QuotaAllocation, Registration
 from permits.rules import add_months
 from permits.services import applications as services
 from permits.services import registration as registration_services
@@ -179,6 +179,15 @@ def load(
     **kwargs: Any,
 ) -> None:
     today = timezone.localdate()
+    # Category C places of this year and the next (demonstration figures: each province
+    # sets its own); without an allocation no Category C application can be submitted.
+    for code in ("310000", "110000", "440000"):
+        for year in (today.year, today.year + 1):
+            QuotaAllocation.objects.get_or_create(
+                region=Region.objects.get(code=code),
+                year=year,
+                defaults={"places": 200, "source": "演示数据 / demonstration figure"},
+            )
     if Application.objects.filter(employer=organizations["pujiang_tech"]).exists():
         return
     admin = users["employer.admin"]

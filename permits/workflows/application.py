@@ -170,8 +170,9 @@ def effect_submitted(application: Application, context: TransitionContext) -> li
 
     today = _today(context)
     application.submitted_at = context.now
-    fields = ["submitted_at", *clocks.start_acceptance(application, today)]
-    fields += checks.record_assessment(application, today)
+    # The recognition first: the time limits may differ by category (ClockRule).
+    fields = ["submitted_at", *checks.record_assessment(application, today)]
+    fields += clocks.start_acceptance(application, today)
     # A late change report or cancellation is accepted (the duty is the employer's) but
     # flagged from the day it is filed, for the officer and for credit.
     fields += windows.mark_reported_late(application, today)

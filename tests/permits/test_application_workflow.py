@@ -95,6 +95,25 @@ def test_submit_starts_the_clocks_and_records_the_assessment(b_draft, employer_a
     assert record.actor == employer_admin
 
 
+def test_a_provinces_category_specific_limits_apply_at_submission(b_draft, employer_admin):
+    """Acceptance and overall limits are data per province and category too: a Shanghai
+    rule for Category B (acceptance in 3 working days, overall 15) wins over the national
+    defaults (5 and 20)."""
+    from permits.models import ClockRule
+
+    shanghai = b_draft.region
+    ClockRule.objects.create(stage="acceptance", region=shanghai, category="B", working_days=3)
+    ClockRule.objects.create(stage="overall", region=shanghai, category="B", working_days=15)
+    application = run(employer_admin, b_draft, "submit")
+    # Monday 8 June 2026: 3 working days end on Thursday 11 June; 15 (the Dragon Boat
+    # Festival on Friday 19 June not counted) on Tuesday 30 June.
+    assert application.category == "B"
+    assert (application.acceptance_due_on, application.overall_due_on) == (
+        D(2026, 6, 11),
+        D(2026, 6, 30),
+    )
+
+
 def test_submission_with_problems_changes_nothing(b_draft, employer_admin):
     b_draft.documents.filter(kind="photo").delete()
     before = state_of(b_draft)

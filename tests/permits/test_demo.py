@@ -10,7 +10,14 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
-from permits.models import Application, NotificationLetter, Permit, PowerOfAttorney, Registration
+from permits.models import (
+    Application,
+    NotificationLetter,
+    Permit,
+    PowerOfAttorney,
+    QuotaAllocation,
+    Registration,
+)
 from permits.selectors import permits as permit_selectors
 from portal.models import AuditEvent, User
 
@@ -53,6 +60,8 @@ def test_the_demo_holds_every_stage_of_the_lifecycle(seeded) -> None:
     ]
     assert Registration.objects.get().state == Registration.State.SUBMITTED
     assert PowerOfAttorney.objects.count() == 1
+    # Category C places for this year and the next in the three demo provinces.
+    assert QuotaAllocation.objects.filter(year__in=(today.year, today.year + 1)).count() == 6
     assert User.objects.get(username="lingang.handler").check_password("portal-demo-2026")
     # Beijing's application waits in Beijing only.
     beijing = Application.objects.get(employer__name_en__startswith="Beijing")
