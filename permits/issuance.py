@@ -5,7 +5,7 @@ transaction with the application row locked, and returns the names of the Applic
 fields it changed (only ``reported_late``; issuance sets no other application field).
 
 * **new**: a Notification Letter, numbered ``L{province}{year}{sequence:07d}`` (e.g.
-  ``L3100002026000042``: one race-free counter per province and year), valid
+  ``L31000020260000042``: one race-free counter per province and year), valid
   ``LETTER_VALID_MONTHS`` (6) months from the decision day.
 * **short_term**: a short-term letter (``is_short_term``) for the work days asked, at
   most ``SHORT_TERM_MAX_DAYS`` (90) days from the contract's start; valid to the last day
@@ -101,7 +101,7 @@ def _refuse(message: str, field: str = "") -> GuardFailed:
 
 
 def letter_number(region_id: int, day: dt.date) -> str:
-    """The next letter number of the province in the year: ``L3100002026000042``."""
+    """The next letter number of the province in the year: ``L31000020260000042``."""
     code = _province(region_id).code
     value = sequence_next(f"permits.letter.{code}.{day.year}")
     return f"L{code}{day.year}{value:07d}"

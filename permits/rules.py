@@ -4,9 +4,9 @@ Limits that public sources give differently, or that provinces set for themselve
 rows (``ClockRule``, ``ValidityRule``, ``WindowRule``, ``QuotaAllocation``: seeded with the
 national defaults by migration, provinces add their own in the admin); the most specific
 row wins (the province's own, else the national one). The fixed legal periods are the
-constants below. The document checklist (which papers an application needs) is built
-here from the kind, the category and the route, so the employer's form, the checks before
-submission, the officer's page and the service guide read one list.
+constants below. The document checklist (which papers an application needs) is built from
+these in ``permits.documents``, from the kind, the category and the route, so that the
+employer's form, the checks before submission and the officer's page read one list.
 """
 
 from __future__ import annotations

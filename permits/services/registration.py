@@ -287,7 +287,7 @@ def registration_submit(
             ) from None
         audit_record(
             actor=applicant,
-            action="registration.submit",
+            action="permits.registration.submit",
             target=registration,
             data={
                 "kind": data.kind,
@@ -461,7 +461,7 @@ def power_of_attorney_grant(
         )
         audit_record(
             actor=actor,
-            action="power_of_attorney.grant",
+            action="permits.power_of_attorney.grant",
             target=power,
             data={
                 "employer": employer.pk,
@@ -494,7 +494,7 @@ def power_of_attorney_revoke(
         locked.save(update_fields=["revoked_at", "revoked_by"])
         audit_record(
             actor=actor,
-            action="power_of_attorney.revoke",
+            action="permits.power_of_attorney.revoke",
             target=locked,
             data={"employer": locked.employer_id, "agency": locked.agency_id},
             request=request,

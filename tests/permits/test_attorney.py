@@ -87,7 +87,7 @@ def test_grant_records_the_power_and_audits_it(
         power.granted_by,
         power.revoked_at,
     ) == (employer, agency, start, start + dt.timedelta(days=30), employer_admin, None)
-    event = AuditEvent.objects.get(action="power_of_attorney.grant")
+    event = AuditEvent.objects.get(action="permits.power_of_attorney.grant")
     assert event.actor == employer_admin
     assert event.data == {
         "employer": employer.pk,
@@ -130,7 +130,7 @@ def test_revocation_ends_the_power_at_once(
     agent = User.objects.get(pk=agent.pk)
     assert employer_ids_for(agent) == frozenset()
     assert acting_agency(agent, employer) is None
-    assert AuditEvent.objects.filter(action="power_of_attorney.revoke").count() == 1
+    assert AuditEvent.objects.filter(action="permits.power_of_attorney.revoke").count() == 1
     before = snapshot()
     with pytest.raises(ServiceError) as caught:
         power_of_attorney_revoke(actor=employer_admin, power=power)

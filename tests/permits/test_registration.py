@@ -161,7 +161,7 @@ def test_submit_opens_the_account_and_files_the_registration() -> None:
     assert registration.business_licence.uploaded_by == applicant
     assert registration.organization is None
     events = list(AuditEvent.objects.filter(seq__gt=before).order_by("seq"))
-    assert [e.action for e in events] == ["user.create", "registration.submit"]
+    assert [e.action for e in events] == ["user.create", "permits.registration.submit"]
     assert events[1].actor == applicant
     assert events[1].data == {
         "kind": "employer",
