@@ -484,7 +484,7 @@ def _issue_change(application: Application, context: TransitionContext) -> list[
             changed.append("valid_until")
     if changed:
         permit.save(update_fields=changed)
-    return _flag_late(application, today)
+    return _flag_late(application, today, context.actor)
 
 
 def _issue_change_employer(application: Application, context: TransitionContext) -> list[str]:
@@ -528,15 +528,40 @@ def _issue_cancellation(application: Application, context: TransitionContext) ->
             "permit",
         )
     _report_if_unbacked(application, permit, context.actor, today)
-    return _flag_late(application, today)
+    return _flag_late(application, today, context.actor)
 
 
-def _flag_late(application: Application, today: dt.date) -> list[str]:
+# A change reported or a cancellation filed after its time limit is a minor dishonest act
+# of the employer (the 2017 notice's credit records), recorded when the application is
+# approved: the report itself is accepted, the lateness is on the record.
+LATE_KINDS = {Kind.CHANGE: "late_change_report", Kind.CANCELLATION: "late_cancellation"}
+
+
+def _flag_late(application: Application, today: dt.date, actor: User | None) -> list[str]:
     filed = timezone.localdate(application.submitted_at) if application.submitted_at else today
-    if application.reported_late or not windows.is_late_change(application, filed):
-        return []
-    application.reported_late = True
-    return ["reported_late"]
+    fields: list[str] = []
+    if not application.reported_late and windows.is_late_change(application, filed):
+        application.reported_late = True
+        fields.append("reported_late")
+    if application.reported_late:
+        from credit import services as credit_services
+
+        due = windows.due_on(application)
+        credit_services.report_dishonest_act(
+            organization=application.employer,
+            kind=LATE_KINDS[Application.Kind(application.kind)],
+            facts=gettext("%(kind)s %(application)s was filed on %(filed)s; it was due by %(due)s.")
+            % {
+                "kind": Application.Kind(application.kind).label,
+                "application": application.number,
+                "filed": filed.isoformat(),
+                "due": due.isoformat() if due else "—",
+            },
+            reference=application.number,
+            on=today,
+            actor=actor,
+        )
+    return fields
 
 
 ISSUERS = {

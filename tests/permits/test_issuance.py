@@ -13,6 +13,7 @@ import pytest
 from django.db import close_old_connections, connection, transaction
 from django.utils import translation
 
+from credit.models import CreditRecord
 from permits.models import Application, NotificationLetter, Permit, PermitChange, ValidityRule
 from portal.models import AuditEvent, Foreigner, Organization, Passport, User
 from tests.permits.conftest import TODAY, Life, region
@@ -481,6 +482,7 @@ def test_change_of_post_records_each_changed_field(
         ("annual_salary_cny", "480000.00", "600000.00", dt.date(2026, 9, 1)),
     ]
     assert approved.reported_late is False
+    assert not CreditRecord.objects.exists()  # in time: nothing on the credit record
 
 
 def test_change_of_passport_is_a_personal_change(
@@ -531,6 +533,15 @@ def test_late_change_is_accepted_and_flagged(
     approved = life.approve(application, sh_decision, dt.date(2026, 9, 18))
     assert approved.reported_late is True
     assert Application.objects.get(pk=application.pk).reported_late is True
+    # The lateness goes on the employer's credit record, once, as a minor dishonest act.
+    record = CreditRecord.objects.get()
+    assert (
+        record.kind.code,
+        record.organization_id,
+        record.reference,
+        record.severity,
+        record.recorded_by_id,
+    ) == ("late_change_report", employer.pk, application.number, "minor", sh_decision.pk)
     permit.refresh_from_db()
     assert permit.job_title == "Architect"
 
@@ -593,6 +604,7 @@ def test_cancellation_ends_the_permit_on_the_contracts_end(
     assert permit.state == Permit.State.CANCELLED
     assert permit.ended_on == dt.date(2027, 3, 31)
     assert approved.reported_late is False
+    assert not CreditRecord.objects.exists()  # in time: nothing on the credit record
 
 
 # --- End to end: approval through the application workflow ---------------------------------------
