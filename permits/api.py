@@ -73,13 +73,16 @@ from permits.serializers import (
     PartnerDateQuerySerializer,
     PartnerPassportQuerySerializer,
     PartnerPermitSerializer,
+    PartnerVerifyQuerySerializer,
     PermitsErrorSerializer,
     ProblemsSerializer,
+    VerdictSerializer,
     checklist_rows,
     open_request,
     partner_permit,
 )
 from permits.services import applications as services
+from portal import documents
 from portal.access import region_ids_for, role_names
 from portal.api.pagination import DefaultCursorPagination
 from portal.audit import audit_record
@@ -770,3 +773,46 @@ class PartnerPermitByPassportView(APIView):
             "passport",
             {"passport_number": number, "nationality": nationality},
         )
+
+
+class PartnerVerifyView(APIView):
+    """The verdict on a document's QR payload, or on a permit number."""
+
+    permission_classes = [permissions.IsAuthenticated, ReadsPartnerData]
+
+    @extend_schema(
+        operation_id="partner_verify",
+        summary=gettext_lazy("Verify a document's payload or a permit number"),
+        description=gettext_lazy(
+            "The same verdict as the public verify page: whether the portal signed the "
+            "payload (Ed25519, keys at /.well-known/portal-signing-keys.json) and the "
+            "document's status on the date, or a permit's status by its number. Every "
+            "check is recorded in the audit log as the reader's."
+        ),
+        parameters=[PartnerVerifyQuerySerializer],
+        responses={200: VerdictSerializer, **_errors(400, 401, 403)},
+    )
+    def get(self, request: Request) -> Response:
+        query = PartnerVerifyQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        data = query.validated_data
+        day = data.get("on") or _today()
+        if data["payload"]:
+            verdict = documents.verdict_for_token(data["payload"], day)
+        else:
+            verdict = documents.verdict_for_number(data["permit_number"], None, day)
+        audit_record(
+            actor=_user(request),
+            action="permits.partner.verify",
+            target=verdict.document,
+            data={
+                "by": "payload" if data["payload"] else "permit_number",
+                "permit_number": data["permit_number"],
+                "on": day,
+                "genuine": verdict.genuine,
+                "status": verdict.status,
+                "code": verdict.code,
+            },
+            request=request._request,
+        )
+        return Response(verdict.as_json())

@@ -13,13 +13,19 @@ Partner agencies: ``api:partner-permit`` (``partner/permits/{permit_number}/``) 
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from permits.api import ApplicationViewSet, PartnerPermitByPassportView, PartnerPermitView
+from permits.api import (
+    ApplicationViewSet,
+    PartnerPermitByPassportView,
+    PartnerPermitView,
+    PartnerVerifyView,
+)
 from portal.api import root as api_root
 
 router = SimpleRouter()
 router.register("applications", ApplicationViewSet, basename="application")
 
 urlpatterns = [
+    path("partner/verify/", PartnerVerifyView.as_view(), name="partner-verify"),
     path(
         "partner/permits/by-passport/",
         PartnerPermitByPassportView.as_view(),

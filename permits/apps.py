@@ -9,6 +9,7 @@ class PermitsConfig(AppConfig):
     def ready(self) -> None:
         # Register the workflows with the engine in every process (web, worker, commands),
         # and the app's menu entries, work-page sections and demo data with the kernel.
-        from . import hooks, workflows  # noqa: F401
+        from . import hooks, issued, workflows  # noqa: F401
 
         hooks.register()
+        issued.register()

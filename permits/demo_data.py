@@ -12,6 +12,8 @@ clocks are real), today:
   is open; and a Category A application with commitment letters, filed by the agency with
   documents to follow and accepted;
 * Haidian AI (Beijing): one application waiting for Beijing's acceptance officers.
+* one application rejected after review, with its decision not to grant;
+* every decision issues its documents (letters, the permit, the decisions) as signed PDFs.
 
 The permit in its extension window is the one historical record: issued today through the
 services, its dates are then moved back as data (a permit granted two years ago), which
@@ -33,6 +35,7 @@ from permits.models import Application, Permit, PowerOfAttorney, QuotaAllocation
 from permits.rules import add_months
 from permits.services import applications as services
 from permits.services import registration as registration_services
+from portal import documents
 from portal.models import Foreigner, Organization, Region, User
 
 # A one-page PDF the upload check accepts (the content is a placeholder scan).
@@ -52,7 +55,20 @@ WORKERS = {
     "garcia": ("GARCIA LOPEZ", "MARIA", "F", (1978, 6, 5), "ESP", "PAA123456", (2022, 6, 1)),
     "kim": ("KIM", "MINJUN", "M", (1991, 4, 18), "KOR", "M12345678", (2022, 8, 8)),
     "okafor": ("OKAFOR", "CHINEDU", "M", (1988, 12, 1), "NGA", "A09876543", (2021, 3, 3)),
+    "novak": ("NOVAK", "PETRA", "F", (1995, 9, 9), "CZE", "45123987", (2021, 11, 2)),
 }
+
+
+def _refresh_pending_documents(*subjects: Any) -> None:
+    """Rebuild the frozen content of documents not yet rendered (the demo moved their
+    subject's dates as data, which no service may do)."""
+    for subject in subjects:
+        subject.refresh_from_db()
+        for document in documents.documents_of(subject).filter(state="pending"):
+            content = documents.KINDS[document.kind].build(subject, document.issued_on)
+            document.context = documents.freeze(content.context)
+            document.facts = documents.freeze(content.facts)
+            document.save(update_fields=["context", "facts"])
 
 
 def _pdf(name: str) -> ContentFile:
@@ -287,6 +303,26 @@ def load(
         granted = today - dt.timedelta(days=2 * 365 - 60)
         Permit.objects.filter(pk=permit.pk).update(
             valid_from=granted, valid_until=today + dt.timedelta(days=60)
+        )
+        # Its documents are rendered when this transaction commits: they say what the
+        # moved record says.
+        _refresh_pending_documents(permit, after_entry)
+
+        # Rejected after review, with the reason, both texts and the routes not met.
+        refused = _accept(
+            sh_acceptance, _submit(admin, _draft(admin, pujiang, "novak", today=today))
+        )
+        services.application_transition(
+            actor=sh_decision,
+            application=refused,
+            name="reject",
+            reason="岗位不属于急需紧缺岗位 / the post is not one that needs a foreign worker",
+            payload={
+                "reasons": ["DEC-POST"],
+                "text_zh": "该岗位为一般行政岗位，可在国内劳动力市场招聘。",
+                "text_en": "The post is a general administrative one that can be filled on "
+                "the domestic labour market.",
+            },
         )
 
         # Category A (salary at least six times the average wage) with commitment letters:

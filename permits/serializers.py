@@ -617,3 +617,51 @@ class PartnerDateQuerySerializer(serializers.Serializer[Any]):
 class PartnerPassportQuerySerializer(PartnerDateQuerySerializer):
     passport_number = serializers.CharField(max_length=20)
     nationality = serializers.RegexField(r"^[A-Za-z]{3}$", help_text=_("ISO 3166-1 alpha-3 (DEU)."))
+
+
+class PartnerVerifyQuerySerializer(PartnerDateQuerySerializer):
+    payload = serializers.CharField(
+        required=False,
+        max_length=2500,
+        help_text=_("The QR code's payload (P1.…) or the address it opens."),
+    )
+    permit_number = serializers.CharField(
+        required=False, max_length=32, help_text=_("A permit number, instead of a payload.")
+    )
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        payload = "".join(str(attrs.get("payload") or "").split())
+        number = "".join(str(attrs.get("permit_number") or "").split()).upper()
+        if bool(payload) == bool(number):
+            raise serializers.ValidationError(
+                _("Give either a payload or a permit number."), code="one_of"
+            )
+        if "/verify/d/" in payload:
+            payload = payload.split("/verify/d/", 1)[1].split("?", 1)[0].strip("/")
+        attrs["payload"], attrs["permit_number"] = payload, number
+        return attrs
+
+
+class VerdictSerializer(serializers.Serializer[Any]):
+    genuine = serializers.BooleanField(help_text=_("Whether the portal issued it."))
+    code = serializers.CharField(
+        allow_null=True,
+        help_text=_(
+            "Why it is not genuine: malformed, unknown_key, bad_signature, key_revoked, "
+            "key_not_in_service, not_issued, not_found."
+        ),
+    )
+    message = serializers.CharField(allow_null=True)  # type: ignore[assignment]
+    status = serializers.CharField(
+        allow_null=True,
+        help_text=_(
+            "For a genuine document: current, expired, revoked, cancelled, used, ended, "
+            "withdrawn or superseded."
+        ),
+    )
+    status_label = serializers.CharField(allow_null=True)
+    current = serializers.BooleanField(help_text=_("Genuine and current on the date."))
+    facts = serializers.DictField(
+        help_text=_("The signed facts (no passport number, no birth date).")
+    )
+    source = serializers.CharField(help_text=_("payload or number"))  # type: ignore[assignment]

@@ -218,3 +218,91 @@ class InvitationAwarePasswordResetForm(PasswordResetForm):
             for user in model._default_manager.filter(email__iexact=email, is_active=True)
             if user.email.casefold() == email.casefold()
         )
+
+
+# --- Verifying issued documents --------------------------------------------------------------
+
+
+class VerifyPayloadForm(forms.Form):
+    """The QR code's text, or the address it opens."""
+
+    payload = forms.CharField(
+        label=_("Payload or address from the QR code"),
+        max_length=2500,
+        widget=forms.Textarea(attrs={"rows": 3, "spellcheck": "false", "autocomplete": "off"}),
+        help_text=_("Paste what a QR scanner shows: the address or the text starting with P1."),
+    )
+
+    def clean_payload(self) -> str:
+        text = "".join(self.cleaned_data["payload"].split())
+        # An address: the payload is its last path segment.
+        if "/verify/d/" in text:
+            text = text.split("/verify/d/", 1)[1].split("?", 1)[0].split("#", 1)[0].strip("/")
+        if not text.startswith("P1."):
+            raise forms.ValidationError(
+                _(
+                    "This is not a payload of the portal: it starts with P1. and is "
+                    "several hundred characters long."
+                ),
+                code="malformed",
+            )
+        return text
+
+
+class VerifyNumberForm(forms.Form):
+    """A permit by its number and the holder's name (the number alone shows nothing)."""
+
+    number = forms.CharField(
+        label=_("Permit number"),
+        max_length=32,
+        help_text=_("The 18-digit number on the work permit."),
+    )
+    name = forms.CharField(
+        label=_("Holder's name"),
+        max_length=200,
+        help_text=_("As on the permit: the name in the passport, or the Chinese name."),
+    )
+
+    def clean_number(self) -> str:
+        number = "".join(self.cleaned_data["number"].split()).upper()
+        if not number.isalnum():
+            raise forms.ValidationError(
+                _("A permit number has only digits and letters."), code="invalid"
+            )
+        return number
+
+
+class VerifyFileForm(forms.Form):
+    """A PDF someone received, checked byte for byte against what the portal issued."""
+
+    file = forms.FileField(
+        label=_("PDF file"),
+        help_text=_("The file as received by e-mail or downloaded from the portal."),
+    )
+
+    def clean_file(self) -> bytes:
+        upload = self.cleaned_data["file"]
+        limit = int(settings.PORTAL_UPLOAD_MAX_BYTES)
+        if upload.size > limit:
+            raise forms.ValidationError(
+                _("The file is larger than any document the portal issues (%(mb)s MB at most).")
+                % {"mb": limit // (1024 * 1024)},
+                code="too_large",
+            )
+        data: bytes = upload.read()
+        if not data.startswith(b"%PDF-"):
+            raise forms.ValidationError(
+                _("This is not a PDF file: choose the PDF of the document."), code="not_pdf"
+            )
+        return data
+
+
+class DocumentReissueForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Why is it re-issued?"),
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_(
+            "Printed on the new version and kept in the record (for example, the corrected name)."
+        ),
+    )

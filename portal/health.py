@@ -85,6 +85,27 @@ def _pdf() -> dict[str, Any]:
     return dict(pdf_engine_status())
 
 
+def _signing() -> dict[str, Any]:
+    """Which key signs documents here (a web node without one still serves pages)."""
+    from django.conf import settings
+    from django.core.exceptions import ImproperlyConfigured
+
+    from portal import signing
+
+    source = (
+        "PORTAL_SIGNING_KEY"
+        if settings.PORTAL_SIGNING_KEY
+        else "PORTAL_SIGNING_KEY_FILE"
+        if settings.PORTAL_SIGNING_KEY_FILE
+        else "development key"
+    )
+    try:
+        kid = signing.kid_of(signing.private_key().public_key())
+    except ImproperlyConfigured as error:
+        return {"available": False, "source": source, "kid": None, "error": str(error)}
+    return {"available": True, "source": source, "kid": kid, "error": None}
+
+
 def health_report() -> tuple[bool, dict[str, Any]]:
     checks = {"database": _database(), "cache": _cache(), "broker": _broker()}
     ok = all(check["ok"] for check in checks.values())
@@ -93,6 +114,7 @@ def health_report() -> tuple[bool, dict[str, Any]]:
         "checks": checks,
         "calendar": _calendar_if_possible(checks),
         "pdf": _pdf(),
+        "signing": _signing(),
     }
     return ok, report
 

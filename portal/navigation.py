@@ -89,4 +89,5 @@ register(
         "staff_users", _("Users and roles"), "portal:staff_users", frozenset({"site_admin"}), 90
     )
 )
+register(NavItem("verify", _("Verify a document"), "portal:verify", PUBLIC, order=60))
 register(NavItem("api", _("API"), "api-docs", PUBLIC, order=95))

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from celery import shared_task
+from django.conf import settings
 from django.core.cache import cache
 from django.core.mail import send_mail
 from django.utils import timezone
@@ -107,3 +109,55 @@ def sweep_orphan_files_task() -> dict[str, int]:
 
     result = sweep_orphan_files()
     return {"rows": result.rows, "files": result.files}
+
+
+@shared_task(
+    name="portal.tasks.render_document",
+    bind=True,
+    acks_late=True,
+    reject_on_worker_lost=True,
+    max_retries=None,
+)
+def render_document(self: Any, document_id: int) -> str:
+    """Render, sign and store one issued document (``portal.documents.document_render``).
+
+    Idempotent: a document already ready is left alone, so a message delivered twice (a
+    worker lost after the commit, the sweeper) stores one file. A failure is recorded on
+    the document and retried with exponential backoff; after
+    ``PORTAL_DOCUMENT_RENDER_RETRIES`` retries the document is marked failed, with the
+    error, for officers to see and try again.
+    """
+    from portal.documents import document_record_failure, document_render
+
+    retries = int(settings.PORTAL_DOCUMENT_RENDER_RETRIES)
+    attempt = self.request.retries
+    while True:
+        try:
+            document = document_render(document_id)
+        except Exception as error:
+            final = attempt >= retries
+            document_record_failure(document_id, error, final=final)
+            if final:
+                logger.exception("document %s failed after %d attempts", document_id, attempt + 1)
+                return "failed"
+            if self.request.is_eager:
+                # No broker (the embedded default, tests): try again at once, in-process,
+                # so that a failure ends recorded as it would with a worker.
+                attempt += 1
+                continue
+            raise self.retry(exc=error, countdown=min(600, 5 * 2**attempt)) from error
+        return "ready" if document is not None else "missing"
+
+
+@shared_task(
+    name="portal.tasks.documents_sweep",
+    acks_late=True,
+    autoretry_for=(Exception,),
+    retry_backoff=True,
+    max_retries=3,
+)
+def documents_sweep_task() -> int:
+    """Queue again the documents left pending too long (``portal.documents.documents_sweep``)."""
+    from portal.documents import documents_sweep
+
+    return len(documents_sweep())

@@ -11,7 +11,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path, reverse_lazy
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from portal import health, views
+from portal import document_views, health, views
 from portal.forms import InvitationAwarePasswordResetForm
 
 portal_patterns = [
@@ -72,6 +72,12 @@ portal_patterns = [
     path("organization/colleagues/<int:pk>/role/", views.member_set_role, name="member_set_role"),
     path("organization/colleagues/<int:pk>/remove/", views.member_remove, name="member_remove"),
     path("organizations/", views.organizations, name="organizations"),
+    path("documents/<int:pk>/", document_views.document_state, name="document_state"),
+    path("documents/<int:pk>/pdf", document_views.document_download, name="document_download"),
+    path("documents/<int:pk>/reissue/", document_views.document_reissue, name="document_reissue"),
+    path("documents/<int:pk>/retry/", document_views.document_retry, name="document_retry"),
+    path("verify/", document_views.verify, name="verify"),
+    path("verify/d/<str:token>/", document_views.verify_token, name="verify_token"),
     path("staff/users/", views.staff_users, name="staff_users"),
     path("staff/users/new/", views.staff_user_create, name="staff_user_create"),
     path("staff/users/<int:pk>/", views.staff_user_detail, name="staff_user_detail"),
@@ -85,6 +91,11 @@ portal_patterns = [
 
 urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
+    path(
+        ".well-known/portal-signing-keys.json",
+        document_views.signing_keys,
+        name="signing_keys",
+    ),
     path("i18n/setlang/", views.set_language, name="set_language"),
     # The admin signs in through the portal's own sign-in (second factor, throttling).
     path("admin/login/", views.admin_login, name="admin_login"),

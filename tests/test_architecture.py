@@ -56,6 +56,8 @@ KERNEL_PUBLIC_MODULES = PUBLIC_MODULES | {
     "files",
     "dashboard",
     "admin_base",
+    "documents",
+    "docverify",
 }
 KERNEL_PUBLIC_LIST = ", ".join(sorted(KERNEL_PUBLIC_MODULES))
 PUBLIC: dict[str, frozenset[str]] = {

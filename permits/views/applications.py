@@ -73,6 +73,7 @@ from permits.models import (
 )
 from permits.problems import Problem
 from permits.selectors import applications as selectors
+from permits.selectors import issued as issued_selectors
 from permits.selectors import permits as permit_selectors
 from permits.services import applications as services
 from permits.workflows import APPLICATION_WORKFLOW
@@ -1002,6 +1003,7 @@ def _detail_context(
         "urgency": _urgency(application, today),
         "decided": application.state in (S.APPROVED, S.REJECTED, S.NOT_ACCEPTED),
         "copyable": application.kind in services.COPYABLE_KINDS,
+        "issued_documents": issued_selectors.application_documents(application),
     }
 
 

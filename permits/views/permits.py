@@ -46,6 +46,7 @@ from permits.access import employer_ids_for
 from permits.forms.permits import LetterRevokeForm, PermitFilterForm, PermitRevokeForm
 from permits.hooks import EMPLOYER_PEOPLE
 from permits.models import Application, NotificationLetter, Permit
+from permits.selectors import issued as issued_selectors
 from permits.selectors import permit_pages as selectors
 from permits.selectors.review import OfficerScope, officer_scope
 from permits.services.permits import letter_revoke, permit_revoke
@@ -153,6 +154,7 @@ def _permit_context(permit: Permit, today: dt.date, *, officer: bool) -> dict[st
     status = permit.status_on(today)
     return {
         "permit": permit,
+        "issued_documents": issued_selectors.permit_documents(permit),
         "status": status,
         "status_label": _status_label(status),
         "letter_status_label": (
@@ -231,6 +233,7 @@ def _render_letter(
     letter_status = letter.status_on(today)
     context: dict[str, Any] = {
         "letter": letter,
+        "issued_documents": issued_selectors.letter_documents(letter),
         "status": letter_status,
         "status_label": str(L(letter_status).label),
         "permit": selectors.letter_permit(letter),

@@ -46,6 +46,7 @@ from permits.forms.registration import (
     RegistrationForm,
 )
 from permits.models import Registration
+from permits.selectors import issued as issued_selectors
 from permits.selectors import registration as selectors
 from permits.services import registration as services
 from permits.workflows.registration import REGISTRATION_WORKFLOW
@@ -214,6 +215,7 @@ def registration_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "registration": registration,
             "history": _history_rows(registration),
             "files": _files(registration),
+            "issued_documents": issued_selectors.registration_documents(registration),
             "may_withdraw": registration.state in services.OPEN_STATES,
             "withdraw_form": ReasonForm(prefix="withdraw"),
         },
@@ -352,6 +354,7 @@ def registration_review(request: HttpRequest, pk: int) -> HttpResponse:
             "history": _history_rows(registration),
             "files": _files(registration),
             "actions": _actions(registration, user),
+            "issued_documents": issued_selectors.registration_documents(registration),
             "open_problems": services.uscc_problems(registration.uscc, excluding=registration)
             if registration.state == Registration.State.SUBMITTED
             else [],

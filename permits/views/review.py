@@ -47,6 +47,7 @@ from permits.access import may_accept, may_act_on, may_decide
 from permits.forms.permits import TaxCheckForm
 from permits.forms.review import ACTION_FORMS, ActionForm, QueueFilterForm, action_form
 from permits.models import Application, NotificationLetter, Permit
+from permits.selectors import issued as issued_selectors
 from permits.selectors import review as selectors
 from permits.selectors.permit_pages import tax_check_view
 from permits.services.applications import application_transition, route_confirm
@@ -223,6 +224,7 @@ def _render(
         "failed": failed,
         "failed_label": failed_label,
     }
+    context["issued_documents"] = issued_selectors.application_documents(application)
     return render(request, "permits/review/application.html", context, status=status)
 
 

@@ -248,7 +248,7 @@ def _effect_decided(application: Application, context: TransitionContext) -> lis
 
 
 def effect_approved(application: Application, context: TransitionContext) -> list[str]:
-    from permits import issuance
+    from permits import issuance, issued
 
     # The decision is taken on the documents as submitted: approving verifies them, so a
     # later application (a change of employer) carries them over instead of asking again.
@@ -256,7 +256,21 @@ def effect_approved(application: Application, context: TransitionContext) -> lis
         verified_at=context.now, verified_by=context.actor
     )
     fields = _effect_decided(application, context)
-    return fields + list(issuance.issue_on_approval(application, context))
+    fields += list(issuance.issue_on_approval(application, context))
+    issued.issue_for_approval(application, context.actor, _today(context))
+    return fields
+
+
+def effect_refused(application: Application, context: TransitionContext) -> list[str]:
+    """The decision not to accept, or to refuse, issued as a document."""
+    from permits import issued
+
+    fields = _effect_decided(application, context)
+    # The engine sets the new state after the effects; the decision's document is written
+    # now and says which decision it is (not accepted, or refused after review).
+    application.state = context.transition.target
+    issued.issue_for_refusal(application, context.actor, _today(context))
+    return fields
 
 
 def effect_closed(application: Application, context: TransitionContext) -> list[str]:
@@ -317,7 +331,7 @@ APPLICATION_WORKFLOW: Workflow[Application] = Workflow(
             _("Refuse to accept"),
             permission=may_accept,
             guards=(_guard_reasons(RejectionReason.Stage.ACCEPTANCE),),
-            effects=(_effect_decided,),
+            effects=(effect_refused,),
             reason_required=True,
         ),
         Transition(
@@ -367,7 +381,7 @@ APPLICATION_WORKFLOW: Workflow[Application] = Workflow(
             _("Reject"),
             permission=may_decide,
             guards=(_guard_reasons(RejectionReason.Stage.DECISION),),
-            effects=(_effect_decided,),
+            effects=(effect_refused,),
             reason_required=True,
         ),
         Transition(

@@ -183,6 +183,9 @@ def effect_approved(registration: Registration, context: TransitionContext) -> l
     )
     registration.organization = organization
     fields = effect_decided(registration, context)
+    from permits import issued
+
+    issued.issue_for_registration(registration, context.actor, timezone.localdate(context.now))
     return ["organization", *fields]
 
 

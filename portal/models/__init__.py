@@ -7,6 +7,7 @@ with foreign keys; nothing here points at a domain app.
 
 from .audit import AuditChainHead, AuditEvent
 from .calendar import HolidayDate, HolidayYear
+from .documents import IssuedDocument, SigningKey
 from .files import StoredFile
 from .filing import FilingReminder
 from .grants import (
@@ -27,6 +28,7 @@ __all__ = [
     "Foreigner",
     "HolidayDate",
     "HolidayYear",
+    "IssuedDocument",
     "Organization",
     "OrganizationGroupObjectPermission",
     "OrganizationUserObjectPermission",
@@ -35,6 +37,7 @@ __all__ = [
     "RegionGroupObjectPermission",
     "RegionUserObjectPermission",
     "Sequence",
+    "SigningKey",
     "StoredFile",
     "TOTPDevice",
     "TransitionRecord",

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ipaddress
 from pathlib import Path
+from typing import Any
 
 import environ
 from celery.schedules import crontab
@@ -184,7 +185,7 @@ STATIC_ROOT = env.path("DJANGO_STATIC_ROOT", default=str(VAR_DIR / "static"))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = env.path("DJANGO_MEDIA_ROOT", default=str(VAR_DIR / "media"))
-STORAGES = {
+STORAGES: dict[str, dict[str, Any]] = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
         "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage",
@@ -343,6 +344,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "permits.tasks.escalate_overdue_applications",
         "schedule": crontab(hour=7, minute=0),
     },
+    # Issued documents left pending (a lost message or worker) queued again.
+    "documents-sweep": {
+        "task": "portal.tasks.documents_sweep",
+        "schedule": crontab(minute="*/5"),
+    },
 }
 
 # --- Work permits ----------------------------------------------------------------------------
@@ -358,6 +364,37 @@ PORTAL_CREDIT_TRUSTED_AFTER_MONTHS = env.int("PORTAL_CREDIT_TRUSTED_AFTER_MONTHS
 
 # --- Documents -------------------------------------------------------------------------------
 PORTAL_NAME = _("Foreigner's Work Permit Portal")
+# The address people reach the portal at: the QR code of every issued document points at
+# its verify page there (production requires it).
+PORTAL_SITE_URL = env.str("PORTAL_SITE_URL", default="").strip() or "http://127.0.0.1:8000"
+# The Ed25519 key that signs issued documents: PEM text, or the path of a PEM file
+# (portal.signing). Outside production a development key is made under var/ when neither
+# is set; production refuses to start without one.
+PORTAL_SIGNING_KEY = env.str("PORTAL_SIGNING_KEY", default="").strip()
+PORTAL_SIGNING_KEY_FILE = env.str("PORTAL_SIGNING_KEY_FILE", default="").strip()
+PORTAL_SIGNING_DEV_KEY_FILE: str | None = str(VAR_DIR / "dev-signing-key.pem")
+# A document still pending after this many minutes is queued again by the sweeper.
+PORTAL_DOCUMENT_SWEEP_MINUTES = env.int("PORTAL_DOCUMENT_SWEEP_MINUTES", default=10)
+# Retries of a failed render (5 s, 10 s, 20 s, ... up to 10 min apart) before it is failed.
+PORTAL_DOCUMENT_RENDER_RETRIES = env.int("PORTAL_DOCUMENT_RENDER_RETRIES", default=4)
+# Checks on the public verify page per client address and minute.
+PORTAL_VERIFY_LIMIT_PER_MINUTE = env.int("PORTAL_VERIFY_LIMIT_PER_MINUTE", default=30)
+# Issued documents and uploads go to S3-compatible storage when a bucket is named
+# (django-storages; credentials from AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY); to
+# DJANGO_MEDIA_ROOT otherwise.
+PORTAL_S3_BUCKET = env.str("PORTAL_S3_BUCKET", default="").strip()
+if PORTAL_S3_BUCKET:
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": PORTAL_S3_BUCKET,
+            "endpoint_url": env.str("PORTAL_S3_ENDPOINT_URL", default="").strip() or None,
+            "region_name": env.str("PORTAL_S3_REGION", default="").strip() or None,
+            "default_acl": "private",
+            "querystring_auth": True,
+            "file_overwrite": False,
+        },
+    }
 
 # --- Logging ---------------------------------------------------------------------------------
 LOGGING = {

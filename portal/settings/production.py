@@ -43,6 +43,20 @@ CELERY_BROKER_URL = _required("CELERY_BROKER_URL")  # workers need a broker
 EMAIL_CONFIG = env.email_url_config(_required("EMAIL_URL"))
 vars().update(EMAIL_CONFIG)
 CELERY_TASK_ALWAYS_EAGER = False
+# Issued documents point at the public address and are signed with a key kept outside the
+# repository; no development key is ever made here.
+PORTAL_SITE_URL = _required("PORTAL_SITE_URL")
+if not PORTAL_SITE_URL.startswith("https://"):
+    raise ImproperlyConfigured("PORTAL_SITE_URL must be an https:// address.")
+PORTAL_SIGNING_DEV_KEY_FILE = None
+if not (
+    env.str("PORTAL_SIGNING_KEY", default="").strip()
+    or env.str("PORTAL_SIGNING_KEY_FILE", default="").strip()
+):
+    raise ImproperlyConfigured(
+        "Set PORTAL_SIGNING_KEY_FILE (or PORTAL_SIGNING_KEY) to the document-signing key "
+        "(docs/deployment.md, 'The document-signing key')."
+    )
 
 PORTAL_TWO_FACTOR_REQUIRED = True
 

@@ -6,8 +6,11 @@ Tasks run eagerly inside tests (a test asserts outcomes, not a queue), except in
 that start a real worker against the broker.
 """
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat
+
 from .base import *  # noqa: F403
-from .base import CELERY_BROKER_URL, REST_FRAMEWORK, VAR_DIR
+from .base import CELERY_BROKER_URL, REST_FRAMEWORK, VAR_DIR, env
 
 DEBUG = False
 SECRET_KEY = "tests-only-not-a-secret-0123456789abcdef0123456789abcdef"  # noqa: S105
@@ -27,3 +30,15 @@ REST_FRAMEWORK = {**REST_FRAMEWORK, "DEFAULT_THROTTLE_CLASSES": []}
 
 # A model with a lifecycle, to test the workflow engine on its own.
 INSTALLED_APPS = [*INSTALLED_APPS, "tests.testapp"]
+
+# Issued documents: a signing key made for this test run (never a file, never committed;
+# a worker started by a test is handed the same key through the environment) and a fixed
+# public address for the QR codes.
+PORTAL_SIGNING_KEY = env.str("PORTAL_SIGNING_KEY", default="").strip() or (
+    Ed25519PrivateKey.generate()
+    .private_bytes(Encoding.PEM, PrivateFormat.PKCS8, NoEncryption())
+    .decode()
+)
+PORTAL_SIGNING_KEY_FILE = ""
+PORTAL_SIGNING_DEV_KEY_FILE = None
+PORTAL_SITE_URL = "https://portal.example.test"

@@ -1475,6 +1475,7 @@ def test_the_schema_documents_the_permits_endpoints() -> None:
         "/api/v1/applications/{id}/transitions/",
         "/api/v1/partner/permits/by-passport/",
         "/api/v1/partner/permits/{permit_number}/",
+        "/api/v1/partner/verify/",
     ]
     upload = paths["/api/v1/applications/{id}/documents/"]["post"]
     assert list(upload["requestBody"]["content"]) == ["multipart/form-data"]
@@ -1486,6 +1487,9 @@ def test_the_schema_documents_the_permits_endpoints() -> None:
         "on",
         "passport_number",
     ]
+    verify = paths["/api/v1/partner/verify/"]["get"]
+    assert sorted(p["name"] for p in verify["parameters"]) == ["on", "payload", "permit_number"]
+    assert sorted(verify["responses"]) == ["200", "400", "401", "403"]
 
 
 def test_a_draft_is_discarded_and_a_submitted_application_is_not(

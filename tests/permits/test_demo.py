@@ -19,7 +19,8 @@ from permits.models import (
     Registration,
 )
 from permits.selectors import permits as permit_selectors
-from portal.models import AuditEvent, User
+from portal import documents
+from portal.models import AuditEvent, IssuedDocument, User
 
 pytestmark = pytest.mark.django_db
 S = Application.State
@@ -41,6 +42,7 @@ def test_the_demo_holds_every_stage_of_the_lifecycle(seeded) -> None:
         (S.APPROVED, "B", "B-DEGREE"),
         (S.APPROVED, "B", "B-DEGREE"),
         (S.APPROVED, "B", "B-DEGREE"),
+        (S.REJECTED, "B", "B-DEGREE"),
         (S.UNDER_REVIEW, "A", "A-SALARY"),
         (S.SUBMITTED, "B", "B-DEGREE"),
     ]
@@ -53,6 +55,23 @@ def test_the_demo_holds_every_stage_of_the_lifecycle(seeded) -> None:
     assert sorted(NotificationLetter.objects.values_list("state", flat=True)) == ["used", "valid"]
     permit = Permit.objects.get()
     assert permit.valid_until == today + dt.timedelta(days=60)
+    # Every decision issued its documents (rendered once the seeding commits; the test's
+    # transaction never does), and the permit's says what the moved record says.
+    assert sorted(IssuedDocument.objects.values_list("kind", "state")) == [
+        ("permits.grant", "pending"),
+        ("permits.grant", "pending"),
+        ("permits.grant", "pending"),
+        ("permits.letter", "pending"),
+        ("permits.letter", "pending"),
+        ("permits.permit", "pending"),
+        ("permits.rejection", "pending"),
+    ]
+    card = IssuedDocument.objects.get(kind="permits.permit")
+    assert (card.facts["f"], card.facts["u"]) == (
+        permit.valid_from.isoformat(),
+        permit.valid_until.isoformat(),
+    )
+    assert documents.thaw(card.context)["permit"]["valid_from"] == permit.valid_from
     duties = permit_selectors.employer_duties(permit.employer, today=today)
     extension = [d for d in duties if d.kind == "extension"]
     assert [(d.permit_id, d.due_on) for d in extension] == [

@@ -477,8 +477,8 @@ def test_the_permit_page_shows_everything(
 # Session, user, the acceptance and the decision grants (the second answers "may revoke"
 # too), the regions' levels, the permit (joined), its end reasons, its changes, its
 # applications, the permit's and the letter's transitions, the revocation reasons for the
-# form, the menu's roles.
-DETAIL_QUERIES = 13
+# form, the menu's roles, the issued documents of the permit and its letter.
+DETAIL_QUERIES = 14
 
 
 def test_the_permit_page_query_count_is_pinned(

@@ -407,7 +407,12 @@ def test_approval_creates_the_employer_and_its_first_admin(
     actions = list(
         AuditEvent.objects.filter(seq__gt=0).order_by("seq").values_list("action", flat=True)
     )
-    assert actions[-3:] == ["organization.create", "role.grant", "permits.registration.approve"]
+    assert actions[-4:] == [
+        "organization.create",
+        "role.grant",
+        "portal.document.issue",
+        "permits.registration.approve",
+    ]
     assert AuditEvent.objects.get(action="permits.registration.approve").actor == sh_officer
 
 

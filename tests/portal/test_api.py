@@ -82,6 +82,7 @@ APP_PATHS = [
     "/api/v1/applications/{id}/transitions/",
     "/api/v1/partner/permits/by-passport/",
     "/api/v1/partner/permits/{permit_number}/",
+    "/api/v1/partner/verify/",
 ]
 ALL_PATHS = sorted(KERNEL_PATHS + APP_PATHS)
 

@@ -79,3 +79,66 @@ def test_a_real_worker_takes_tasks_from_the_broker(roles):
     finally:
         celery_app.conf.task_always_eager, celery_app.conf.broker_url = previous
     assert [m.subject for m in mail.outbox] == ["Enter the official holidays for 2027"]
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_real_worker_renders_an_issued_document_once():
+    """An issued document goes through the broker to a worker, which renders, signs and
+    stores it; the same message delivered twice (a redelivery after a lost worker) stores
+    one file."""
+    broker = django_settings.PORTAL_TEST_BROKER_URL
+    if not broker:
+        if os.environ.get("CI"):
+            pytest.fail("CI must set CELERY_BROKER_URL")
+        pytest.skip("needs a broker (set CELERY_BROKER_URL); CI runs it")
+    from celery.contrib.testing.worker import start_worker
+
+    from portal import documents, docverify, signing
+    from portal.models import IssuedDocument, Region
+    from portal.tasks import render_document
+    from tests.testapp.models import Dossier
+
+    kind = documents.DocumentKind(
+        code="tests.worker",
+        label="Worker test",
+        title_zh="测试文书",
+        title_en="Test document",
+        template="documents/sample.html",
+        model=Dossier,
+        build=lambda dossier, day: documents.Content(
+            number=f"W-{dossier.pk}",
+            region=dossier.region,
+            employer=None,
+            context={"authority_zh": "测试机关", "authority_en": "Test authority"},
+            facts={"h": dossier.title, "c": "B", "e": "测试单位"},
+        ),
+        status=lambda dossier, day: documents.Status.CURRENT,
+        may_view=lambda user, dossier: True,
+        may_reissue=lambda user, dossier: True,
+    )
+    documents.register_kind(kind)
+    dossier = Dossier.objects.create(title="Worker", region=Region.objects.get(code="310000"))
+    previous = (celery_app.conf.task_always_eager, celery_app.conf.broker_url)
+    celery_app.conf.task_always_eager = False
+    celery_app.conf.broker_url = broker
+    try:
+        with start_worker(celery_app, perform_ping_check=False, pool="solo", loglevel="WARNING"):
+            document = documents.document_issue(kind=kind.code, subject=dossier, actor=None)
+            render_document.delay(document.pk)  # a second delivery of the same work
+            deadline = time.monotonic() + 60
+            while time.monotonic() < deadline:
+                document.refresh_from_db()
+                if document.state != IssuedDocument.State.PENDING:
+                    break
+                time.sleep(0.2)
+            time.sleep(1)  # let the second message run too
+    finally:
+        celery_app.conf.task_always_eager, celery_app.conf.broker_url = previous
+        documents.KINDS.pop(kind.code, None)
+    document.refresh_from_db()
+    assert document.state == IssuedDocument.State.READY
+    assert document.attempts == 1
+    data = document.file.read()
+    assert docverify.check_file(data, signing.verification_keys()).ok
+    storage = document.file.storage
+    assert storage.listdir(f"issued/{kind.code}")[1] == [f"W-{dossier.pk}-v1.pdf"]

@@ -60,7 +60,7 @@ def test_healthz_ok_without_a_broker(client: Client, settings: Any, fixed_day: N
         "cache": expected_cache(),
         "broker": EAGER,
     }
-    assert list(report) == ["status", "checks", "calendar", "pdf"]
+    assert list(report) == ["status", "checks", "calendar", "pdf", "signing"]
 
 
 @pytest.mark.django_db
@@ -87,6 +87,46 @@ def test_pdf_section_is_the_engine_status(client: Client, settings: Any) -> None
 
     assert sorted(report["pdf"]) == ["available", "error", "font", "subsetter", "weasyprint"]
     assert report["pdf"] == dict(pdf_engine_status())
+
+
+@pytest.mark.django_db
+def test_signing_section_names_the_key_in_use(client: Client, settings: Any) -> None:
+    from portal import signing
+
+    settings.CELERY_BROKER_URL = ""
+
+    _, report = get_health(client)
+
+    assert report["signing"] == {
+        "available": True,
+        "source": "PORTAL_SIGNING_KEY",
+        "kid": signing.kid_of(signing.private_key().public_key()),
+        "error": None,
+    }
+
+
+@pytest.mark.django_db
+def test_signing_section_reports_a_missing_key_without_failing(
+    client: Client, settings: Any, tmp_path: Any
+) -> None:
+    from portal import signing
+
+    settings.CELERY_BROKER_URL = ""
+    settings.PORTAL_SIGNING_KEY = ""
+    settings.PORTAL_SIGNING_KEY_FILE = str(tmp_path / "absent.pem")
+    signing.private_key.cache_clear()
+    try:
+        status, report = get_health(client)
+    finally:
+        signing.private_key.cache_clear()
+
+    assert status == 200
+    assert report["signing"]["available"] is False
+    assert report["signing"]["source"] == "PORTAL_SIGNING_KEY_FILE"
+    assert report["signing"]["error"] == (
+        f"PORTAL_SIGNING_KEY_FILE={tmp_path / 'absent.pem'} cannot be read: "
+        "No such file or directory."
+    )
 
 
 @pytest.mark.django_db

@@ -47,6 +47,7 @@ ORGANIZATIONS = "/zh-hans/organizations/"
 STAFF_USERS = "/zh-hans/staff/users/"
 STAFF_USER_CREATE = "/zh-hans/staff/users/new/"
 API_DOCS = "/api/docs/"
+VERIFY = "/zh-hans/verify/"
 OCCUPATIONS = "/zh-hans/occupations/"
 CATALOGS = "/zh-hans/catalogs/"
 DRAFTING = "/zh-hans/drafting/catalogs/"
@@ -306,7 +307,7 @@ def test_staff_pages_landmarks_and_labels(client: Client, roles: RoleHelper) -> 
 # permits app adds "Register" for anyone without a role (visitors included), the
 # applications and the permits for employers' people and agents, the officers' queues and
 # permits, and the powers of attorney.
-PUBLIC = {HOME, OCCUPATIONS, CATALOGS, STANDARDS, SELF_ASSESSMENT, API_DOCS}
+PUBLIC = {HOME, OCCUPATIONS, CATALOGS, STANDARDS, SELF_ASSESSMENT, VERIFY, API_DOCS}
 MENU = {
     "anonymous": PUBLIC | {REGISTER},
     Role.EMPLOYER_ADMIN: PUBLIC | {DASHBOARD, MEMBERS, APPLICATIONS, PERMITS, ATTORNEY},

@@ -36,6 +36,9 @@ PRODUCTION_ENV = {
     "CACHE_URL": "redis://127.0.0.1:1/1",
     "CELERY_BROKER_URL": "redis://127.0.0.1:1/0",
     "EMAIL_URL": "smtp+tls://portal:secret@mail.example.gov.cn:587",
+    "PORTAL_SITE_URL": "https://permits.example.gov.cn",
+    # Settings only check that a key is named; portal.signing reads it when it signs.
+    "PORTAL_SIGNING_KEY_FILE": "/run/secrets/portal-signing-key.pem",
 }
 CONTROLLED_PREFIXES = (
     "DJANGO_",
@@ -168,6 +171,16 @@ def missing(name: str) -> str:
         ({"CACHE_URL": None}, missing("CACHE_URL")),
         ({"CELERY_BROKER_URL": None}, missing("CELERY_BROKER_URL")),
         ({"EMAIL_URL": None}, missing("EMAIL_URL")),
+        ({"PORTAL_SITE_URL": None}, missing("PORTAL_SITE_URL")),
+        (
+            {"PORTAL_SITE_URL": "http://permits.example.gov.cn"},
+            "PORTAL_SITE_URL must be an https:// address.",
+        ),
+        (
+            {"PORTAL_SIGNING_KEY_FILE": None},
+            "Set PORTAL_SIGNING_KEY_FILE (or PORTAL_SIGNING_KEY) to the document-signing key "
+            "(docs/deployment.md, 'The document-signing key').",
+        ),
     ],
     ids=[
         "no-secret-key",
@@ -180,6 +193,9 @@ def missing(name: str) -> str:
         "no-cache",
         "no-broker",
         "no-email",
+        "no-site-url",
+        "plain-http-site-url",
+        "no-signing-key",
     ],
 )
 def test_production_refuses_to_start_without(
