@@ -17,10 +17,10 @@ from django.utils.translation import gettext_lazy as _
 
 from catalogs.models import CatalogEntry, GuidanceCatalog
 from catalogs.services import UPLOAD_COLUMNS
-from catalogs.spreadsheets import MAX_BYTES
 from portal.filing_forms import DATE_INPUT, validity_range
 from portal.filings import VALIDITY_MAX_YEARS, VALIDITY_MIN_YEARS
 from portal.models import Region
+from portal.spreadsheets import MAX_BYTES
 
 UPLOAD_ACCEPT = (
     ".csv,.xlsx,text/csv,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

@@ -38,8 +38,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from catalogs.models import CURRENT_EDITION, Occupation
-from catalogs.spreadsheets import Row, SpreadsheetError, read_table
 from portal.audit import audit_record
+from portal.spreadsheets import Row, SpreadsheetError, read_table
 
 REQUIRED_COLUMNS = ("code", "level", "title_zh", "digital", "green")
 OPTIONAL_COLUMNS = ("title_en", "definition")

@@ -19,10 +19,10 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
 from catalogs.models import CURRENT_EDITION, CatalogEntry, GuidanceCatalog, Occupation
-from catalogs.spreadsheets import Row, SpreadsheetError, read_table, require_columns
 from portal.audit import audit_record
 from portal.filings import filing_update, require_drafter, require_editable
 from portal.models import Region, User
+from portal.spreadsheets import Row, SpreadsheetError, read_table, require_columns
 
 REQUIREMENT_FIELDS = (
     "category",

@@ -15,7 +15,7 @@ from django.http import HttpRequest
 
 from portal.admin_base import AuditedAdmin, ReadOnlyAdmin
 
-from .models import CreditRecord, CreditRecordKind
+from .models import CreditRecord, CreditRecordKind, Objection
 
 
 @admin.register(CreditRecordKind)
@@ -83,4 +83,17 @@ class CreditRecordAdmin(ReadOnlyAdmin):
     date_hierarchy = "recorded_at"
     readonly_fields = [field.name for field in CreditRecord._meta.fields] + ["evidence"]
     raw_id_fields = ["organization", "foreigner", "supersedes"]
+    show_full_result_count = False
+
+
+@admin.register(Objection)
+class ObjectionAdmin(ReadOnlyAdmin):
+    """Objections are filed and decided only through ``credit.services`` and the workflow."""
+
+    list_display = ["__str__", "state", "region", "filed_at", "decided_at"]
+    list_filter = ["state", "region"]
+    list_select_related = ["record__kind", "organization", "region"]
+    search_fields = ["organization__name_zh", "organization__name_en", "=series"]
+    readonly_fields = [field.name for field in Objection._meta.fields] + ["evidence"]
+    raw_id_fields = ["record", "outcome", "organization"]
     show_full_result_count = False

@@ -104,6 +104,10 @@ def _fine_rules() -> Q:
     return worker | employer | agency
 
 
+# The records the public dishonesty list may show (before the effect period is read).
+PUBLIC = Q(superseded_at__isnull=True, disclosed=True, dishonest=True, state="in_force")
+
+
 class CreditRecord(models.Model):
     """One version of a credit record. Written only by ``credit.services``."""
 
@@ -279,6 +283,31 @@ class CreditRecord(models.Model):
             models.Index(fields=["organization", "recorded_at"], name="credit_org_known_idx"),
             models.Index(fields=["subject_uscc"], name="credit_subject_uscc_idx"),
             models.Index(fields=["region", "kind"], name="credit_region_kind_idx"),
+            # The public dishonesty list (``selectors.dishonesty_list``): only current,
+            # disclosed dishonest records in force, newest effect first; one index for
+            # each filter it offers (all, by region, by kind, by the organizations a name
+            # or identifier matches).
+            models.Index(
+                F("effective_from").desc(),
+                F("id").desc(),
+                condition=PUBLIC,
+                name="credit_public_idx",
+            ),
+            models.Index(
+                "region",
+                F("effective_from").desc(),
+                condition=PUBLIC,
+                name="credit_public_region_idx",
+            ),
+            models.Index(
+                "kind", F("effective_from").desc(), condition=PUBLIC, name="credit_public_kind_idx"
+            ),
+            models.Index(
+                "organization",
+                F("effective_from").desc(),
+                condition=PUBLIC,
+                name="credit_public_org_idx",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -301,3 +330,123 @@ class CreditRecord(models.Model):
     @property
     def is_revoked(self) -> bool:
         return self.state == RecordState.REVOKED
+
+
+class Objection(models.Model):
+    """An objection (异议) to a credit record in effect, filed by the subject: an employer's
+    administrator, or a service agency's agent for the agency's own record. It moves
+    through ``credit.workflows.OBJECTION_WORKFLOW``: filed, under review by an inspector
+    of the record's region, then upheld (the record stands), corrected (a new version of
+    the record) or revoked (a revoking version), or withdrawn by the filer while open.
+
+    It names the record's series (one open objection per record, by constraint) and the
+    version objected to; the version the decision made is ``outcome``.
+    """
+
+    class State(models.TextChoices):
+        FILED = "filed", _("Filed")
+        UNDER_REVIEW = "under_review", _("Under review")
+        UPHELD = "upheld", _("Record upheld")
+        CORRECTED = "corrected", _("Record corrected")
+        REVOKED = "revoked", _("Record revoked")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
+
+    OPEN_STATES = ("filed", "under_review")
+
+    series = models.UUIDField(_("record series"))
+    record = models.ForeignKey(
+        CreditRecord,
+        verbose_name=_("version objected to"),
+        on_delete=models.PROTECT,
+        related_name="objections",
+    )
+    organization = models.ForeignKey(
+        Organization,
+        verbose_name=_("organization"),
+        on_delete=models.PROTECT,
+        related_name="credit_objections",
+    )
+    region = models.ForeignKey(
+        Region,
+        verbose_name=_("region"),
+        on_delete=models.PROTECT,
+        related_name="credit_objections",
+        help_text=_("The record's region, whose inspectors review the objection."),
+    )
+    state = models.CharField(_("state"), max_length=16, choices=State.choices, default=State.FILED)
+    statement = models.TextField(_("statement"))
+    evidence = models.ManyToManyField(
+        StoredFile, verbose_name=_("evidence"), blank=True, related_name="+"
+    )
+    filed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("filed by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    filed_at = models.DateTimeField(_("filed"))
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("reviewer"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
+    decision_reason = models.TextField(_("reason for the decision"), blank=True, default="")
+    outcome = models.ForeignKey(
+        CreditRecord,
+        verbose_name=_("version made by the decision"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    class Meta:
+        ordering = ["-filed_at", "-pk"]
+        verbose_name = _("objection to a credit record")
+        verbose_name_plural = _("objections to credit records")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["series"],
+                condition=Q(state__in=["filed", "under_review"]),
+                name="credit_objection_one_open",
+            ),
+            models.CheckConstraint(
+                condition=Q(
+                    state__in=[
+                        "filed",
+                        "under_review",
+                        "upheld",
+                        "corrected",
+                        "revoked",
+                        "withdrawn",
+                    ]
+                ),
+                name="credit_objection_state_known",
+            ),
+            models.CheckConstraint(
+                condition=Q(state__in=["filed", "under_review"]) | Q(decided_at__isnull=False),
+                name="credit_objection_closed_when_decided",
+            ),
+        ]
+        indexes = [
+            # The inspectors' queue: open objections of their regions, oldest first.
+            models.Index(fields=["region", "state", "filed_at"], name="credit_objection_queue_idx"),
+            models.Index(fields=["organization", "filed_at"], name="credit_objection_org_idx"),
+            models.Index(fields=["series", "filed_at"], name="credit_objection_series_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.record.kind} · {self.organization} ({self.get_state_display()})"
+
+    @property
+    def is_open(self) -> bool:
+        return self.state in self.OPEN_STATES
+
+
+# The inspection campaigns ("double random, one public") live in their own module; importing
+# it here registers their models with the app.
+from credit import inspection_models  # noqa: E402, F401

@@ -25,15 +25,23 @@ from uuid import UUID
 
 from django.conf import settings
 from django.db import models
-from django.db.models import FilteredRelation, Q, QuerySet
+from django.db.models import Exists, FilteredRelation, OuterRef, Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from portal.models import Organization
+from portal.access import AnyUser, organizations_for, region_ids_for, role_names
+from portal.models import Organization, Region
 from portal.models.base import localized
+from portal.roles import Role
 
-from .constants import RecordState, Severity
-from .models import CreditRecord
+from .constants import Nature, RecordState, Severity
+from .models import PUBLIC, CreditRecord, CreditRecordKind, Objection
+
+INSPECT = "inspect_employers"
+SUBJECT_ROLES = frozenset(
+    {Role.EMPLOYER_ADMIN.value, Role.EMPLOYER_STAFF.value, Role.AGENCY_AGENT.value}
+)
 
 
 class Level(models.TextChoices):
@@ -268,3 +276,199 @@ def record_versions(series: UUID | str) -> list[CreditRecord]:
 def record_as_known(series: UUID | str, at: dt.datetime) -> CreditRecord | None:
     """The version of a record that was current at ``at`` (``None``: not yet recorded)."""
     return CreditRecord.objects.filter(_known(at), series=series).select_related("kind").first()
+
+
+# --- Records of one's own organization, objections, the public list ------------------------
+
+OPEN_OBJECTION_STATES = ("filed", "under_review")
+
+
+def _under_objection() -> Exists:
+    return Exists(
+        Objection.objects.filter(series=OuterRef("series"), state__in=OPEN_OBJECTION_STATES)
+    )
+
+
+def own_organization(user: AnyUser) -> Organization | None:
+    """The employer or service agency the user works for (employer admins and staff,
+    agency agents), when the user acts for it; ``None`` otherwise. Employers an agency
+    acts for under a power of attorney are not its own: their records are theirs."""
+    if not role_names(user) & SUBJECT_ROLES:
+        return None
+    organization_id = getattr(user, "organization_id", None)
+    if organization_id is None:
+        return None
+    return (
+        organizations_for(user, "act_for_organization")
+        .filter(
+            pk=organization_id,
+            kind__in=[Organization.Kind.EMPLOYER, Organization.Kind.SERVICE_AGENCY],
+        )
+        .select_related("region")
+        .first()
+    )
+
+
+def organization_records(organization: Organization) -> QuerySet[CreditRecord]:
+    """The organization's records (current versions, revoked ones included), each marked
+    ``under_objection`` when an objection to it is open. Newest effect first."""
+    return records_of(organization=organization).annotate(under_objection=_under_objection())
+
+
+def organization_record(organization: Organization, series: UUID | str) -> CreditRecord | None:
+    """The current version of one of the organization's records (``None``: not theirs)."""
+    return organization_records(organization).filter(series=series).first()
+
+
+def objections_of_record(series: UUID | str) -> list[Any]:
+    """Every objection to a record, newest first, with who filed and decided it."""
+    return list(
+        Objection.objects.filter(series=series)
+        .select_related("filed_by", "reviewer", "record", "outcome")
+        .prefetch_related("evidence")
+        .order_by("-filed_at", "-pk")
+    )
+
+
+def is_inspector(user: AnyUser) -> bool:
+    """Whether the user inspects in some region (and so reviews objections there)."""
+    return bool(region_ids_for(user, INSPECT))
+
+
+def objection_queue(user: AnyUser, *, state: str = "") -> QuerySet[Any]:
+    """Objections to records of the regions where the user inspects (with the divisions
+    below them): the open ones oldest first, or those in ``state``."""
+    region_ids = region_ids_for(user, INSPECT)
+    if not region_ids:
+        return Objection.objects.none()
+    queryset = Objection.objects.filter(region_id__in=region_ids).select_related(
+        "record__kind", "organization", "region", "filed_by", "reviewer"
+    )
+    if state:
+        return queryset.filter(state=state).order_by("-filed_at", "-pk")
+    return queryset.filter(state__in=OPEN_OBJECTION_STATES).order_by("filed_at", "pk")
+
+
+def objection_for_inspector(user: AnyUser, pk: int) -> Any:
+    """One objection of the user's regions (``None``: none such, or not theirs)."""
+    region_ids = region_ids_for(user, INSPECT)
+    if not region_ids:
+        return None
+    return (
+        Objection.objects.filter(pk=pk, region_id__in=region_ids)
+        .select_related("record__kind", "organization", "region", "filed_by", "reviewer")
+        .prefetch_related("evidence")
+        .first()
+    )
+
+
+def objection_of_organization(organization: Organization, pk: int) -> Any:
+    """One objection to the organization's records (``None``: none such, or not theirs)."""
+    return (
+        Objection.objects.filter(pk=pk, organization=organization)
+        .select_related("record__kind", "filed_by")
+        .prefetch_related("evidence")
+        .first()
+    )
+
+
+def current_record(series: UUID | str) -> CreditRecord | None:
+    """The current version of a record, marked ``under_objection``."""
+    return (
+        CreditRecord.objects.filter(series=series, superseded_at__isnull=True)
+        .select_related("kind", "region", "organization", "foreigner")
+        .annotate(under_objection=_under_objection())
+        .first()
+    )
+
+
+def public_kinds() -> QuerySet[CreditRecordKind]:
+    """The kinds the public list may show (dishonest acts), for its filter."""
+    return CreditRecordKind.objects.filter(nature=Nature.DISHONEST).order_by("position", "code")
+
+
+def provinces() -> QuerySet[Region]:
+    return Region.objects.filter(level=Region.Level.PROVINCE).order_by("code")
+
+
+def dishonesty_list(
+    *,
+    on: dt.date,
+    q: str = "",
+    province: Region | None = None,
+    kind: CreditRecordKind | None = None,
+) -> QuerySet[CreditRecord]:
+    """The public dishonesty list (失信名单) on ``on``: the current versions of records of
+    dishonest acts, disclosed, in force and in effect on the day (a record leaves the list
+    the day after its effect ends, without anyone removing it). Newest effect first.
+
+    ``q`` matches an organization's Chinese or English name (contained) or its identifier
+    (exactly); foreign workers are never found by name (the list masks them).
+    ``province``: records kept in the province or the divisions below it."""
+    queryset = CreditRecord.objects.filter(PUBLIC, effective_from__lte=on).filter(
+        Q(effective_until__isnull=True) | Q(effective_until__gte=on)
+    )
+    q = q.strip()
+    if q:
+        organizations = Organization.objects.filter(
+            Q(name_zh__icontains=q) | Q(name_en__icontains=q) | Q(uscc=q.upper())
+        ).values("pk")
+        queryset = queryset.filter(organization_id__in=organizations)
+    if province is not None:
+        queryset = queryset.filter(
+            region_id__in=Region.objects.filter(
+                Q(pk=province.pk) | Q(parent_id=province.pk) | Q(parent__parent_id=province.pk)
+            ).values("pk")
+        )
+    if kind is not None:
+        queryset = queryset.filter(kind=kind)
+    return (
+        queryset.select_related("kind", "region", "organization", "foreigner")
+        .annotate(under_objection=_under_objection())
+        .order_by("-effective_from", "-id")
+    )
+
+
+def masked_name(surname: str, given_names: str) -> str:
+    """A foreign worker's name as the public list shows it: the initial of the surname
+    and of the first given name, each followed by three asterisks whatever the length
+    ("SMITH JAMES" → "S*** J***"); nothing else of the person."""
+    parts = [surname.strip(), (given_names.split() or [""])[0]]
+    return " ".join(f"{part[0].upper()}***" for part in parts if part)
+
+
+def record_effect(record: CreditRecord, on: dt.date) -> str:
+    """What the record does to its subject, in words ("blocks new applications until…")."""
+    if record.is_revoked:
+        return gettext("None: the record is revoked.")
+    if record.effective_until is not None and record.effective_until < on:
+        return gettext("None any more: the effect ended on %(date)s.") % {
+            "date": record.effective_until.isoformat()
+        }
+    if not record.dishonest:
+        return gettext("Commendation: no restriction; it counts in the subject's favour.")
+    if record.severity == Severity.SERIOUS:
+        if record.effective_until is None:
+            return gettext("Blocks registration and new applications until revoked.")
+        return gettext("Blocks registration and new applications until %(date)s.") % {
+            "date": record.effective_until.isoformat()
+        }
+    if record.effective_until is None:
+        return gettext("Attention: paper documents are checked, until revoked.")
+    return gettext("Attention: paper documents are checked until %(date)s.") % {
+        "date": record.effective_until.isoformat()
+    }
+
+
+def records_in_effect_marked(
+    *, organization: Organization | None, on: dt.date
+) -> list[CreditRecord]:
+    """The organization's records in force and in effect on ``on``, marked
+    ``under_objection`` (none for an identifier no organization holds)."""
+    if organization is None:
+        return []
+    return list(
+        organization_records(organization)
+        .filter(state=RecordState.IN_FORCE, effective_from__lte=on)
+        .filter(Q(effective_until__isnull=True) | Q(effective_until__gte=on))
+    )

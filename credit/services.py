@@ -21,8 +21,9 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from portal.access import has_region_permission, has_role
+from portal.access import has_organization_permission, has_region_permission, has_role
 from portal.audit import audit_record
+from portal.files import UploadError, store_upload
 from portal.models import Foreigner, Organization, Region, StoredFile, User
 from portal.roles import Role
 from portal.services import PermissionDeniedError, ServiceError
@@ -35,7 +36,7 @@ from .constants import (
     SubjectKind,
     unit_fine,
 )
-from .models import CreditRecord, CreditRecordKind
+from .models import CreditRecord, CreditRecordKind, Objection
 from .selectors import add_months
 
 SYSTEM = "system"
@@ -653,3 +654,163 @@ def record_revoke(
             request=request,
         )
     return successor
+
+
+# --- Objections (异议) ----------------------------------------------------------------------
+
+# Files an objection carries at most.
+OBJECTION_MAX_FILES = 5
+
+
+def may_object(actor: User | None, record: CreditRecord) -> bool:
+    """Who may object to a record: the employer's administrators for an employer's record,
+    the agency's agents for the agency's own record (not for an employer it acts for)."""
+    if actor is None or not actor.is_authenticated or record.organization is None:
+        return False
+    if record.subject_kind == SubjectKind.EMPLOYER:
+        return has_role(actor, Role.EMPLOYER_ADMIN) and has_organization_permission(
+            actor, "manage_organization_users", record.organization
+        )
+    if record.subject_kind == SubjectKind.SERVICE_AGENCY:
+        return has_role(actor, Role.AGENCY_AGENT) and has_organization_permission(
+            actor, "act_for_organization", record.organization
+        )
+    return False
+
+
+def objection_refusal(record: CreditRecord, on: dt.date) -> str:
+    """Why no objection can be filed on the record on ``on`` ('' if one can)."""
+    if not record.is_current:
+        return gettext("This version of the record was replaced: object to its current version.")
+    if record.is_revoked:
+        return gettext("The record is revoked: there is nothing to object to.")
+    if record.effective_from > on or (
+        record.effective_until is not None and record.effective_until < on
+    ):
+        return gettext("Only a record in effect can be objected to.")
+    if Objection.objects.filter(series=record.series, state__in=Objection.OPEN_STATES).exists():
+        return gettext("An objection to this record is already open.")
+    return ""
+
+
+def _store_evidence(actor: User, uploads: Sequence[Any]) -> list[StoredFile]:
+    files = []
+    for upload in uploads:
+        try:
+            files.append(store_upload(upload, actor=actor))
+        except UploadError as error:
+            raise ValidationError(
+                {"evidence": [ValidationError(error.message, code=error.code)]}
+            ) from None
+    return files
+
+
+def objection_file(
+    *,
+    actor: User,
+    record: CreditRecord,
+    statement: str,
+    evidence: Sequence[Any] = (),
+    request: HttpRequest | None = None,
+) -> Objection:
+    """File an objection to a record in effect, with a statement and evidence files
+    (uploads, checked by content: PDF, JPEG or PNG). Refused (``ServiceError``) for someone
+    who may not object to the record (``permission_denied``), for a record not in effect,
+    replaced or revoked, or already under an open objection (``not_open`` /
+    ``already_open``); bad input raises ``ValidationError``. Nothing is written then."""
+    if not may_object(actor, record):
+        raise PermissionDeniedError(_("You may not object to this record."))
+    errors: dict[str, list[str]] = {}
+    if not statement.strip():
+        errors["statement"] = [gettext("Say why the record is wrong.")]
+    if len(evidence) > OBJECTION_MAX_FILES:
+        errors["evidence"] = [gettext("Attach at most %(n)s files.") % {"n": OBJECTION_MAX_FILES}]
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        head = _lock_head(record)
+        refusal = objection_refusal(head, timezone.localdate())
+        if refusal:
+            code = (
+                "already_open"
+                if Objection.objects.filter(
+                    series=head.series, state__in=Objection.OPEN_STATES
+                ).exists()
+                else "not_open"
+            )
+            raise ServiceError(refusal, code=code, status=409)
+        files = _store_evidence(actor, evidence)
+        objection = Objection(
+            series=head.series,
+            record=head,
+            organization=head.organization,
+            region_id=head.region_id,
+            statement=statement.strip(),
+            filed_by=actor,
+            filed_at=timezone.now(),
+        )
+        try:
+            with transaction.atomic():
+                objection.save()
+        except IntegrityError:
+            raise ServiceError(
+                gettext("An objection to this record is already open."),
+                code="already_open",
+                status=409,
+            ) from None
+        if files:
+            objection.evidence.set(files)
+        audit_record(
+            actor=actor,
+            action="credit.objection.file",
+            target=objection,
+            data={
+                "series": str(head.series),
+                "version": head.version,
+                "evidence": [str(f.pk) for f in files],
+            },
+            request=request,
+        )
+    return objection
+
+
+def objection_transition(
+    *,
+    actor: User,
+    objection: Objection,
+    transition: str,
+    reason: str = "",
+    changes: dict[str, Any] | None = None,
+    request: HttpRequest | None = None,
+) -> Objection:
+    """Move an objection through its workflow (``credit.workflows``): ``take_up``,
+    ``uphold``, ``correct`` (with ``changes``: the record fields to change, among
+    ``severity``, ``facts``, ``effective_until``, ``disclosed``), ``revoke`` or
+    ``withdraw``. The engine locks, checks, records and audits; a refusal raises
+    ``WorkflowError`` and changes nothing."""
+    from .workflows import CORRECTION_FIELDS, OBJECTION_WORKFLOW
+
+    payload: dict[str, Any] = {}
+    if transition == "correct":
+        given = {k: v for k, v in (changes or {}).items() if k in CORRECTION_FIELDS}
+        payload["changes"] = {
+            k: (v.isoformat() if isinstance(v, dt.date) else v) for k, v in given.items()
+        }
+    return OBJECTION_WORKFLOW.run(
+        objection, transition, actor=actor, reason=reason, payload=payload, request=request
+    )
+
+
+# --- Inspection populations ------------------------------------------------------------------
+
+
+def inspection_population_register(
+    name: str, label: Any, fn: Any, *, filters: Iterable[str] = ()
+) -> None:
+    """Offer another app's population to inspection campaigns (``credit.inspections``):
+    ``fn(region, on, filters)`` returns ``[(organization id, USCC, name), ...]`` of the
+    region and the divisions below it on the campaign's start day. The permits app offers
+    the employers with active work permits this way (credit may not import permits)."""
+    from credit.inspections import register_population
+
+    register_population(name, label, fn, filters=tuple(filters))

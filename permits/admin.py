@@ -18,12 +18,15 @@ from django.contrib import admin
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
+from permits.legacy_models import LegacyDocument
 from permits.models import (
     ClockRule,
+    LabourMarketRule,
     PowerOfAttorney,
     QuotaAllocation,
     Registration,
     RejectionReason,
+    Vacancy,
     ValidityRule,
     WindowRule,
 )
@@ -135,6 +138,47 @@ class QuotaAllocationForm(RuleForm):
         return int(year)
 
 
+class LabourMarketRuleForm(RuleForm):
+    class Meta:
+        model = LabourMarketRule
+        fields = (
+            "region",
+            "category",
+            "route_code",
+            "occupation_prefix",
+            "exempt",
+            "advertising_days",
+            "counting",
+            "valid_from",
+            "valid_until",
+            "source",
+        )
+
+    def clean_route_code(self) -> str:
+        return str(self.cleaned_data.get("route_code") or "").strip()
+
+    def clean_occupation_prefix(self) -> str:
+        prefix = str(self.cleaned_data.get("occupation_prefix") or "").strip()
+        if prefix and not all(part.isdigit() for part in prefix.split("-")):
+            raise forms.ValidationError(
+                _("Give the start of an occupation code, e.g. 2-02 or 2-02-10-03.")
+            )
+        return prefix
+
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        cleaned = self.cleaned_data
+        exempt, days = cleaned.get("exempt"), cleaned.get("advertising_days")
+        if exempt and days:
+            self.add_error("advertising_days", _("An exempt post is not advertised: give 0 days."))
+        elif not exempt and days is not None and not 1 <= days <= 180:
+            self.add_error("advertising_days", _("A post is advertised for 1 to 180 days."))
+        start, end = cleaned.get("valid_from"), cleaned.get("valid_until")
+        if start and end and end < start:
+            self.add_error("valid_until", _("The rule must end on or after its first day."))
+        return cleaned
+
+
 class RejectionReasonForm(forms.ModelForm):  # type: ignore[type-arg]
     class Meta:
         model = RejectionReason
@@ -206,3 +250,41 @@ class RejectionReasonAdmin(RuleAdmin):
     list_display = ["code", "stage", "text_zh", "text_en", "is_active", "position"]
     list_filter = ["stage", "is_active"]
     search_fields = ["code", "text_zh", "text_en"]
+
+
+@admin.register(LabourMarketRule)
+class LabourMarketRuleAdmin(RuleAdmin):
+    form = LabourMarketRuleForm
+    list_display = [
+        "category",
+        "region",
+        "route_code",
+        "occupation_prefix",
+        "exempt",
+        "advertising_days",
+        "counting",
+        "valid_from",
+        "valid_until",
+    ]
+    list_filter = ["category", "exempt", "counting", "region"]
+    list_select_related = ["region"]
+
+
+@admin.register(Vacancy)
+class VacancyAdmin(ReadOnlyAdmin):
+    """Recorded by the employer on the application's form: read-only here, for support."""
+
+    list_display = ["application", "job_title", "advertised_from", "advertised_until"]
+    list_select_related = ["application"]
+    search_fields = ["application__number", "job_title"]
+
+
+# --- Documents issued before 2017 (recorded through their pages) ------------------------------
+
+
+@admin.register(LegacyDocument)
+class LegacyDocumentAdmin(ReadOnlyAdmin):
+    list_display = ["number", "kind", "holder", "employer", "region", "valid_until", "state"]
+    list_filter = ["kind", "state", "source", "region"]
+    search_fields = ["number", "holder__surname", "holder__given_names", "employer__uscc"]
+    list_select_related = ["holder", "employer", "region"]

@@ -199,8 +199,11 @@ STEP_PARAMETER = OpenApiParameter(
     "step",
     OpenApiTypes.STR,
     OpenApiParameter.PATH,
-    enum=list(STEPS),
-    description=gettext_lazy("The step of the form: kind, worker, job or facts."),
+    enum=[*STEPS, "vacancy"],
+    description=gettext_lazy(
+        "The step of the form: kind, worker, job, facts, or vacancy (the labour-market test "
+        "of a post that needs one)."
+    ),
 )
 DOCUMENT_PARAMETER = OpenApiParameter(
     "document_id", OpenApiTypes.INT, OpenApiParameter.PATH, description=gettext_lazy("Document id.")
@@ -399,7 +402,7 @@ class ApplicationViewSet(
     @action(
         detail=True,
         methods=["patch"],
-        url_path=r"steps/(?P<step>kind|worker|job|facts)",
+        url_path=r"steps/(?P<step>kind|worker|job|facts|vacancy)",
         url_name="step",
         parser_classes=[JSONParser],
         filterset_class=None,

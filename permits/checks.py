@@ -19,6 +19,8 @@ effect calls ``record_assessment``; the wizard's live preview calls ``assessment
   the allocation row at submission and at approval.
 * The employer's credit standing, one open application per worker, and the time windows
   of extension, change, cancellation and the work permit after entry (``permits.windows``).
+* A post that needs a labour-market test: its advertising recorded, long enough, and run
+  (submitted from the next working day after it ends; ``permits.labour_market``).
 """
 
 from __future__ import annotations
@@ -37,7 +39,7 @@ from django.utils.translation import gettext_lazy
 
 from catalogs import selectors as catalog_selectors
 from credit import selectors as credit_selectors
-from permits import documents, windows
+from permits import documents, labour_market, windows
 from permits.models import (
     OPEN_STATES,
     Application,
@@ -874,6 +876,9 @@ def submission_problems(application: Application, today: dt.date) -> list[Proble
     problems += _standing_problems(application, today)
     problems += _open_application_problems(application)
     problems += _window_problems(application, today)
+    problems += labour_market.problems(
+        application, today, category=recognition.category, route_code=recognition.route_code
+    )
     return _unique(problems)
 
 

@@ -12,6 +12,9 @@ clocks are real), today:
   is open; and a Category A application with commitment letters, filed by the agency with
   documents to follow and accepted;
 * Haidian AI (Beijing): one application waiting for Beijing's acceptance officers.
+* every Category B post outside the Guidance Catalog carries its labour-market test: the
+  post advertised for 36 days, ending 10 days ago, three domestic applicants and why
+  they were not suitable (``permits.labour_market``);
 * one application rejected after review, with its decision not to grant;
 * every decision issues its documents (letters, the permit, the decisions) as signed PDFs.
 
@@ -29,7 +32,7 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 
-from permits import checks
+from permits import checks, labour_market
 from permits.documents import CERTIFICATES, checklist
 from permits.models import Application, Permit, PowerOfAttorney, QuotaAllocation, Registration
 from permits.rules import add_months
@@ -128,8 +131,31 @@ def _draft(
         step="facts",
         **{"education": "master", "experience_years": "6", "hsk_level": 3, **(facts or {})},
     )
+    recognition = checks.recognize(application, today)
+    post = labour_market.post_of(
+        application, category=recognition.category, route_code=recognition.route_code
+    )
+    if labour_market.requirement(post, today) is not None:
+        application = services.draft_update(
+            actor=actor,
+            application=application,
+            step=labour_market.STEP,
+            vacancy_job_title=application.job_title,
+            vacancy_occupation=application.occupation.code if application.occupation else "",
+            requirements="计算机或相关专业硕士，五年以上分布式系统开发经验，英语流利。\n"
+            "Master's in computer science or related, 5+ years of distributed systems, "
+            "fluent English.",
+            vacancy_salary_cny=str(application.annual_salary_cny or "420000"),
+            channels=["public_employment", "job_site"],
+            channel_details="上海公共招聘网 Shanghai public job board; 51job.com",
+            advertised_from=today - dt.timedelta(days=45),
+            advertised_until=today - dt.timedelta(days=10),
+            applications_received=3,
+            reasons_unsuitable="三名应聘者均无分布式系统开发经验。\n"
+            "None of the three applicants had experience of distributed systems.",
+        )
     if documents:
-        category = checks.recognize(application, today).category or None
+        category = recognition.category or None
         for item in checklist(application, today, category=category):
             needed = item.at_submission or (at_acceptance and item.at_acceptance)
             if not needed:

@@ -24,6 +24,7 @@ def register() -> None:
         NavItem("review_applications", _("Applications"), "permits:review_queue", OFFICERS, 15),
         NavItem("permits", _("Permits"), "permits:permits", EMPLOYER_PEOPLE, 16),
         NavItem("review_permits", _("Permits"), "permits:officer_permits", OFFICERS, 16),
+        NavItem("legacy_documents", _("Pre-2017 permits"), "permits:legacy_list", OFFICERS, 17),
         NavItem(
             "registration_queue",
             _("Registrations"),
@@ -50,3 +51,13 @@ def register() -> None:
         navigation.register(item)
     dashboard.register()
     demo.register("Work permits", demo_data.load)
+    # "Double random" inspections draw from the employers that hold permits.
+    from credit import services as credit_services
+    from permits.selectors.permits import employers_with_active_permits
+
+    credit_services.inspection_population_register(
+        "employers_with_active_permits",
+        _("Employers with active work permits"),
+        employers_with_active_permits,
+        filters=("category",),
+    )

@@ -349,6 +349,10 @@ def _new_permit(
         issued_at=context.now,
     )
     _audit_issued(context, "permits.permit.issued", permit, number, application)
+    # A pre-2017 licence or certificate of the person at this employer ends as the permit starts.
+    from permits.services.legacy import legacy_close_for_permit
+
+    legacy_close_for_permit(permit, permit.valid_from, actor=context.actor)
     return permit
 
 

@@ -24,6 +24,7 @@ decide its applications; an officer who decides may re-issue.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 
 from django.utils import translation
@@ -32,6 +33,7 @@ from django.utils.translation import gettext_lazy as _
 
 from permits import checks
 from permits.access import ACCEPT, may_accept, may_act_for, may_act_on, may_decide
+from permits.legacy_models import LegacyDocument
 from permits.models import Application, NotificationLetter, Permit, Registration
 from portal import documents
 from portal.access import AnyUser, has_region_permission
@@ -560,6 +562,7 @@ def register() -> None:
         )
     )
     documents.register_number_lookup(permit_number_lookup)
+    documents.register_number_lookup(legacy_number_lookup)
 
 
 # --- Issuing (called from the workflows' effects, inside the decision's transaction) ----------
@@ -630,5 +633,63 @@ def permit_number_lookup(number: str, name: str | None, day: dt.date) -> documen
             "valid_until": permit.valid_until.isoformat(),
         },
         document=current,
+        source="number",
+    )
+
+
+# --- Verification of documents issued before 1 April 2017 ---------------------------------------
+
+LEGACY_NUMBER = re.compile(r"[0-9A-Z]{6,20}")
+# The documents' own titles, as printed on them.
+LEGACY_TITLES_ZH = {
+    LegacyDocument.Kind.ALIEN_EMPLOYMENT_LICENCE: "外国人就业证",
+    LegacyDocument.Kind.FOREIGN_EXPERT_CERTIFICATE: "外国专家证",
+}
+
+
+def legacy_status(document: LegacyDocument, day: dt.date) -> str:
+    """A pre-2017 document's status for a verdict: closed when a work permit replaced it."""
+    return {
+        "valid": Status.CURRENT,
+        "expired": Status.EXPIRED,
+        LegacyDocument.State.CLOSED: Status.ENDED,
+        LegacyDocument.State.REVOKED: Status.REVOKED,
+    }[document.status_on(day)]
+
+
+def legacy_number_lookup(number: str, name: str | None, day: dt.date) -> documents.Verdict | None:
+    """An Alien Employment Licence or Foreign Expert Certificate by its number (upper-case,
+    no spaces). With ``name`` (the public page), the holder's name must match, else nothing
+    is found. None when no such document is recorded (another lookup may know the
+    number)."""
+    from permits.selectors import legacy as legacy_selectors
+
+    if not LEGACY_NUMBER.fullmatch(number):
+        return None
+    document = legacy_selectors.legacy_by_number(number)
+    if document is None:
+        return None
+    holder = document.holder
+    if name is not None and not documents.names_match(
+        name, holder.latin_name, f"{holder.given_names} {holder.surname}", holder.name_zh
+    ):
+        return documents.Verdict(False, "not_found", source="number")
+    kind = LegacyDocument.Kind(document.kind)
+    kind_zh = LEGACY_TITLES_ZH[kind]
+    chinese = (translation.get_language() or "").startswith("zh")
+    return documents.Verdict(
+        True,
+        status=legacy_status(document, day),
+        facts={
+            # The document's own title, and in English the reader's name for it too.
+            "kind": kind_zh if chinese else f"{kind.label} ({kind_zh})",
+            "legacy_kind": document.kind,
+            "number": document.number,
+            "holder": _holder_fact(holder),
+            "employer": document.employer.name_zh,
+            "valid_from": document.valid_from.isoformat(),
+            "valid_until": document.valid_until.isoformat(),
+            "legacy": True,
+        },
         source="number",
     )

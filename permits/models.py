@@ -1131,3 +1131,147 @@ class PermitChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.permit} {self.field}"
+
+
+# --- Labour-market test (劳动力市场测试) -------------------------------------------------------
+
+
+class LabourMarketRule(models.Model):
+    """Whether a post needs a labour-market test (the employer first seeks a domestic
+    candidate) and for how many days it is advertised, per province or national (no
+    province), for a category, optionally narrowed to a route and to occupations whose
+    code starts with a prefix. ``exempt`` lets a province exempt a post the national rules
+    test, or (exempt unset) require a test of a post they exempt.
+
+    The most specific rule in force applies (``permits.labour_market``): the province's
+    before the national, then an occupation prefix (the longer the more specific), then a
+    route, then the category alone. Seeded with the national defaults by migration."""
+
+    class Counting(models.TextChoices):
+        CALENDAR = "calendar", _("Calendar days")
+        WORKING = "working", _("Working days")
+
+    region = models.ForeignKey(
+        Region,
+        verbose_name=_("province"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text=_("Empty for the national rule."),
+    )
+    category = models.CharField(_("category"), max_length=1, choices=Category.choices)
+    route_code = models.CharField(
+        _("route"), max_length=32, blank=True, help_text=_("Empty for every route.")
+    )
+    occupation_prefix = models.CharField(
+        _("occupation code prefix"),
+        max_length=10,
+        blank=True,
+        help_text=_("E.g. 2-02 for every occupation below it; empty for every occupation."),
+    )
+    exempt = models.BooleanField(_("exempt from the test"), default=False)
+    advertising_days = models.PositiveSmallIntegerField(_("days of public advertising"), default=0)
+    counting = models.CharField(
+        _("days counted as"), max_length=8, choices=Counting.choices, default=Counting.CALENDAR
+    )
+    valid_from = models.DateField(_("valid from"))
+    valid_until = models.DateField(_("valid until"), null=True, blank=True)
+    source = models.CharField(_("source"), max_length=255, blank=True)
+
+    class Meta:
+        ordering = ["region", "category", "route_code", "occupation_prefix", "valid_from"]
+        verbose_name = _("labour-market test rule")
+        verbose_name_plural = _("labour-market test rules")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["region", "category", "route_code", "occupation_prefix", "valid_from"],
+                name="labour_market_rule_once",
+                nulls_distinct=False,
+            ),
+            models.CheckConstraint(
+                condition=Q(exempt=True, advertising_days=0)
+                | Q(exempt=False, advertising_days__gte=1, advertising_days__lte=180),
+                name="labour_market_rule_days",
+            ),
+            models.CheckConstraint(
+                condition=Q(valid_until__isnull=True) | Q(valid_until__gte=models.F("valid_from")),
+                name="labour_market_rule_dates_in_order",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        scope = " ".join(
+            part for part in (self.category, self.route_code, self.occupation_prefix) if part
+        )
+        if self.exempt:
+            return f"{scope}: {_('exempt')}"
+        return f"{scope}: {self.advertising_days} ({self.get_counting_display()})"
+
+
+class Vacancy(models.Model):
+    """The labour-market test of an application's post as the employer records it: the
+    post, where and when it was advertised to domestic candidates, how many applied, and
+    why none was suitable. An application whose post needs a test is submitted only after
+    the advertising period has run (``permits.labour_market``)."""
+
+    class Channel(models.TextChoices):
+        PUBLIC_EMPLOYMENT = "public_employment", _("Public employment service")
+        HR_MARKET = "hr_market", _("Human-resources market or job fair")
+        JOB_SITE = "job_site", _("Recruitment website")
+        OWN_SITE = "own_site", _("The employer's website")
+        PRESS = "press", _("Newspaper or other press")
+        OTHER = "other", _("Other")
+
+    application = models.OneToOneField(
+        Application,
+        verbose_name=_("application"),
+        on_delete=models.CASCADE,
+        related_name="vacancy",
+    )
+    job_title = models.CharField(_("post"), max_length=100)
+    occupation = models.ForeignKey(
+        Occupation, verbose_name=_("occupation"), on_delete=models.PROTECT, related_name="+"
+    )
+    requirements = models.TextField(_("requirements of the post"))
+    annual_salary_cny = models.DecimalField(
+        _("annual salary offered (CNY)"), max_digits=12, decimal_places=2
+    )
+    channels = models.JSONField(_("where it was advertised"), default=list)
+    channel_details = models.CharField(
+        _("advertisements (names, links, references)"), max_length=500, blank=True
+    )
+    advertised_from = models.DateField(_("advertised from"))
+    advertised_until = models.DateField(_("advertised until"))
+    applications_received = models.PositiveIntegerField(_("domestic applications received"))
+    reasons_unsuitable = models.TextField(
+        _("why the domestic candidates were not suitable"), blank=True
+    )
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recorded by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("labour-market test")
+        verbose_name_plural = _("labour-market tests")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(advertised_until__gte=models.F("advertised_from")),
+                name="vacancy_dates_in_order",
+            ),
+            models.CheckConstraint(
+                condition=Q(annual_salary_cny__gte=0), name="vacancy_salary_not_negative"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.application} {self.job_title}"
+
+
+# Documents issued before the 2017 system (Alien Employment Licence, Foreign Expert
+# Certificate) live in their own module; importing it here registers their models.
+from permits import legacy_models  # noqa: E402, F401

@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from permits import clocks
+from permits import clocks, labour_market
 from permits.documents import ChecklistItem
 from permits.models import (
     Application,
@@ -24,6 +24,7 @@ from permits.models import (
     InformationItem,
     InformationRequest,
     Permit,
+    Vacancy,
 )
 from portal.models import Foreigner, Organization
 from talent_standards.models import Category
@@ -262,6 +263,34 @@ class InformationRequestSerializer(serializers.ModelSerializer[InformationReques
         return InformationItemSerializer(request.items.all(), many=True).data  # type: ignore[return-value]
 
 
+class VacancySerializer(serializers.ModelSerializer[Vacancy]):
+    """The labour-market test of the post as the employer recorded it."""
+
+    occupation = serializers.CharField(source="occupation.code", read_only=True)
+    first_submission_day = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Vacancy
+        fields = [
+            "job_title",
+            "occupation",
+            "requirements",
+            "annual_salary_cny",
+            "channels",
+            "channel_details",
+            "advertised_from",
+            "advertised_until",
+            "applications_received",
+            "reasons_unsuitable",
+            "first_submission_day",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(serializers.DateField())
+    def get_first_submission_day(self, vacancy: Vacancy) -> dt.date:
+        return labour_market.first_submission_day(vacancy.advertised_until)
+
+
 class ApplicationDetailSerializer(ApplicationSerializer):
     """Everything the employer's integration reads of one application."""
 
@@ -281,6 +310,7 @@ class ApplicationDetailSerializer(ApplicationSerializer):
     documents = DocumentSerializer(many=True, read_only=True)
     open_information_request = serializers.SerializerMethodField()
     decision_text = serializers.CharField(read_only=True)
+    vacancy = serializers.SerializerMethodField()
 
     class Meta(ApplicationSerializer.Meta):
         fields = [
@@ -316,8 +346,14 @@ class ApplicationDetailSerializer(ApplicationSerializer):
             "documents",
             "open_information_request",
             "decision_text",
+            "vacancy",
         ]
         read_only_fields = fields
+
+    @extend_schema_field(VacancySerializer(allow_null=True))
+    def get_vacancy(self, application: Application) -> dict[str, Any] | None:
+        vacancy = labour_market.vacancy_of(application)
+        return VacancySerializer(vacancy).data if vacancy else None  # type: ignore[return-value]
 
     @extend_schema_field(WorkerSummarySerializer(allow_null=True))
     def get_worker_details(self, application: Application) -> dict[str, Any] | None:
@@ -480,11 +516,36 @@ class FactsStepSerializer(serializers.Serializer[Any]):
     c_group = serializers.CharField(required=False, allow_blank=True)
 
 
+class VacancyStepSerializer(serializers.Serializer[Any]):
+    """Step ``vacancy``: the labour-market test of a post that needs one (new and change
+    of employer): every field at once; submission opens the next working day after
+    ``advertised_until``."""
+
+    vacancy_job_title = serializers.CharField(max_length=100)
+    vacancy_occupation = serializers.CharField(
+        max_length=10, help_text=_("The detailed occupation advertised, e.g. 2-02-10-03.")
+    )
+    requirements = serializers.CharField(max_length=5000)
+    vacancy_salary_cny = serializers.DecimalField(max_digits=12, decimal_places=2)
+    channels = serializers.ListField(child=serializers.ChoiceField(choices=Vacancy.Channel.choices))
+    channel_details = serializers.CharField(max_length=500, required=False, allow_blank=True)
+    advertised_from = serializers.DateField()
+    advertised_until = serializers.DateField()
+    applications_received = serializers.IntegerField(min_value=0)
+    reasons_unsuitable = serializers.CharField(
+        max_length=5000,
+        required=False,
+        allow_blank=True,
+        help_text=_("Required when domestic candidates applied."),
+    )
+
+
 STEP_SERIALIZERS: dict[str, type[serializers.Serializer[Any]]] = {
     "kind": KindStepSerializer,
     "worker": WorkerStepSerializer,
     "job": JobStepSerializer,
     "facts": FactsStepSerializer,
+    "vacancy": VacancyStepSerializer,
 }
 
 

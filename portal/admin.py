@@ -28,10 +28,12 @@ from portal.models import (
     Foreigner,
     HolidayDate,
     HolidayYear,
+    IssuedDocument,
     Organization,
     Passport,
     Region,
     Sequence,
+    SigningKey,
     TransitionRecord,
     User,
 )
@@ -292,3 +294,24 @@ class HolidayYearAdmin(admin.ModelAdmin):
                     % {"year": year.year},
                 )
         return super().changelist_view(request, extra_context)
+
+
+@admin.register(IssuedDocument)
+class IssuedDocumentAdmin(ReadOnlyAdmin):
+    """Issued documents, read only: they are issued, re-issued and retried through the
+    pages (``portal.documents``), never edited."""
+
+    list_display = ["number", "version", "kind", "state", "issued_on", "key", "superseded_at"]
+    list_filter = ["kind", "state"]
+    search_fields = ["=number", "=sha256"]
+    list_select_related = ["key"]
+    show_full_result_count = False
+    exclude = ["context"]
+
+
+@admin.register(SigningKey)
+class SigningKeyAdmin(ReadOnlyAdmin):
+    """Keys that have signed documents; made, listed and revoked with
+    ``manage.py signing_key``."""
+
+    list_display = ["kid", "in_service", "in_service_from", "retired_at", "revoked_at"]

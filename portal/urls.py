@@ -114,6 +114,7 @@ urlpatterns += i18n_patterns(
     path("", include("catalogs.urls", namespace="catalogs")),
     path("", include("talent_standards.urls", namespace="standards")),
     path("", include("permits.urls", namespace="permits")),
+    path("", include("credit.urls", namespace="credit")),
     prefix_default_language=True,
 )
 

@@ -58,6 +58,7 @@ KERNEL_PUBLIC_MODULES = PUBLIC_MODULES | {
     "admin_base",
     "documents",
     "docverify",
+    "spreadsheets",
 }
 KERNEL_PUBLIC_LIST = ", ".join(sorted(KERNEL_PUBLIC_MODULES))
 PUBLIC: dict[str, frozenset[str]] = {

@@ -1,5 +1,6 @@
 """Forms of the employer's application pages: the list's filters, starting an application,
-the steps of the guided form (details of the kind, job, worker, recognition facts), a
+the steps of the guided form (details of the kind, job, worker, recognition facts, the
+post's labour-market test), a
 document upload, an answer to an information item, and a reason to withdraw.
 
 They check the shape of the input (a date is a date, a choice is one of the choices); the
@@ -16,7 +17,7 @@ from django import forms
 from django.core.validators import RegexValidator
 from django.utils.translation import gettext_lazy as _
 
-from permits.models import Application, Document
+from permits.models import Application, Document, Vacancy
 from portal.countries import COUNTRY_CHOICES
 from portal.models import Foreigner, Organization, Region
 
@@ -492,6 +493,96 @@ class FactsForm(StepForm):
             "achievements": list(application.achievements or []),
             "commitment_letters": application.commitment_letters,
             "c_group": application.c_group,
+        }
+
+
+class VacancyForm(StepForm):
+    """The labour-market test of the post (the service's step ``vacancy``): where and
+    when it was advertised to domestic candidates, and what came of it."""
+
+    step = "vacancy"
+    vacancy_job_title = forms.CharField(label=_("Post advertised"), max_length=100)
+    vacancy_occupation = forms.CharField(
+        label=_("Occupation code of the post"),
+        max_length=10,
+        validators=[OCCUPATION_CODE],
+        help_text=_("The same detailed occupation as the job, e.g. 2-02-10-03."),
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+    )
+    requirements = forms.CharField(
+        label=_("Requirements of the post"),
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("Education, experience, skills and languages, as advertised."),
+    )
+    vacancy_salary_cny = forms.DecimalField(
+        label=_("Annual salary offered (CNY)"),
+        min_value=0,
+        max_digits=12,
+        decimal_places=2,
+        widget=_number(autocomplete="off"),
+    )
+    channels = forms.MultipleChoiceField(
+        label=_("Where it was advertised"),
+        choices=Vacancy.Channel.choices,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    channel_details = forms.CharField(
+        label=_("The advertisements"),
+        max_length=500,
+        required=False,
+        help_text=_("Names of the websites or papers, links or reference numbers."),
+    )
+    advertised_from = forms.DateField(label=_("Advertised from"), widget=DATE_WIDGET)
+    advertised_until = forms.DateField(
+        label=_("Advertised until"),
+        widget=DATE_WIDGET,
+        help_text=_("The application can be submitted from the next working day after this day."),
+    )
+    applications_received = forms.IntegerField(
+        label=_("Applications from domestic candidates"), min_value=0, max_value=1_000_000
+    )
+    reasons_unsuitable = forms.CharField(
+        label=_("Why they were not suitable"),
+        max_length=5000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("For every candidate who applied: what the post needs that they lacked."),
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        start, end = data.get("advertised_from"), data.get("advertised_until")
+        if start and end and end < start:
+            self.add_error(
+                "advertised_until", _("The advertising must end on or after its first day.")
+            )
+        if data.get("applications_received") and not data.get("reasons_unsuitable"):
+            self.add_error(
+                "reasons_unsuitable",
+                _("Say why the domestic candidates who applied were not suitable."),
+            )
+        return data
+
+    @staticmethod
+    def initial_from(application: Application, vacancy: Vacancy | None) -> dict[str, Any]:
+        if vacancy is None:
+            return {
+                "vacancy_job_title": application.job_title,
+                "vacancy_occupation": application.occupation.code if application.occupation else "",
+                "vacancy_salary_cny": application.annual_salary_cny,
+            }
+        return {
+            "vacancy_job_title": vacancy.job_title,
+            "vacancy_occupation": vacancy.occupation.code,
+            "requirements": vacancy.requirements,
+            "vacancy_salary_cny": vacancy.annual_salary_cny,
+            "channels": list(vacancy.channels),
+            "channel_details": vacancy.channel_details,
+            "advertised_from": vacancy.advertised_from,
+            "advertised_until": vacancy.advertised_until,
+            "applications_received": vacancy.applications_received,
+            "reasons_unsuitable": vacancy.reasons_unsuitable,
         }
 
 

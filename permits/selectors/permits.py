@@ -9,7 +9,7 @@ reads ``expired`` on the next day even before the nightly task records it
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,7 +19,7 @@ from permits import rules, windows
 from permits.access import employer_ids_for
 from permits.models import OPEN_STATES, Application, NotificationLetter, Permit, WindowRule
 from portal.access import AnyUser
-from portal.models import Organization, Passport
+from portal.models import Organization, Passport, Region
 from portal.workdays import add_working_days
 
 Kind = Application.Kind
@@ -369,3 +369,28 @@ def employer_duties(
         )
     duties.sort(key=lambda d: (d.due_on, d.kind, d.worker))
     return duties
+
+
+def employers_with_active_permits(
+    region: Region, on: dt.date, filters: Mapping[str, Any]
+) -> list[tuple[int, str, str]]:
+    """The inspection population "employers with active work permits": employers holding a
+    permit in force on ``on`` for a place of work in ``region`` or the divisions below it,
+    optionally of one category (``filters["category"]``), by USCC."""
+    place = (
+        Q(work_region=region)
+        | Q(work_region__parent=region)
+        | Q(work_region__parent__parent=region)
+    )
+    permits = Permit.objects.filter(
+        place, state=Permit.State.ACTIVE, valid_from__lte=on, valid_until__gte=on
+    )
+    category = str(filters.get("category") or "")
+    if category:
+        permits = permits.filter(category=category)
+    rows = (
+        Organization.objects.filter(pk__in=permits.values("employer_id"), uscc__isnull=False)
+        .order_by("uscc")
+        .values_list("pk", "uscc", "name_zh")
+    )
+    return [(pk, str(uscc), name) for pk, uscc, name in rows]

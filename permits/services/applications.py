@@ -26,7 +26,7 @@ from django.utils.translation import gettext as _
 
 from catalogs import selectors as catalog_selectors
 from catalogs.models import Occupation
-from permits import checks, documents
+from permits import checks, documents, labour_market
 from permits.access import acting_agency, may_act_for, may_act_on, may_decide
 from permits.models import (
     EDITABLE_STATES,
@@ -36,6 +36,7 @@ from permits.models import (
     InformationRequest,
     NotificationLetter,
     Permit,
+    Vacancy,
 )
 from permits.workflows import APPLICATION_WORKFLOW
 from portal.audit import audit_record
@@ -96,6 +97,21 @@ WORKER_FIELDS = frozenset(
         "mrz_line1",
         "mrz_line2",
         "previous_passport_number",
+    }
+)
+# The labour-market test of the post (``permits.labour_market``), a ``Vacancy`` row.
+VACANCY_FIELDS = frozenset(
+    {
+        "vacancy_job_title",
+        "vacancy_occupation",
+        "requirements",
+        "vacancy_salary_cny",
+        "channels",
+        "channel_details",
+        "advertised_from",
+        "advertised_until",
+        "applications_received",
+        "reasons_unsuitable",
     }
 )
 KIND_FIELDS: dict[str, frozenset[str]] = {
@@ -347,6 +363,8 @@ def _step_fields(application: Application, step: str) -> frozenset[str]:
         return WORKER_FIELDS
     if step == "kind":
         return KIND_FIELDS.get(application.kind, frozenset())
+    if step == labour_market.STEP and application.kind in labour_market.KINDS:
+        return VACANCY_FIELDS
     raise _invalid("step", _("Unknown step: %(step)s.") % {"step": step})
 
 
@@ -528,9 +546,13 @@ def draft_update(
                     for name in unknown
                 }
             )
+        recorded: set[str] = set()  # the labour-market test's fields
         if step == "worker":
             changed = _worker_step(actor, locked, values, request)
             errors: dict[str, list[str]] = {}
+        elif step == labour_market.STEP:
+            recorded = _vacancy_step(actor, locked, values)
+            changed, errors = set(), {}
         else:
             changed, errors = _apply(locked, values, _parsers())
         errors.update(_cross_field_errors(locked, changed))
@@ -544,10 +566,84 @@ def draft_update(
             actor=actor,
             action="permits.application.update",
             target=locked,
-            data={**_acting(actor, locked.employer_id), "step": step, "fields": sorted(changed)},
+            data={
+                **_acting(actor, locked.employer_id),
+                "step": step,
+                "fields": sorted(changed | recorded),
+            },
             request=request,
         )
     return locked
+
+
+def _vacancy_step(actor: User, application: Application, values: Mapping[str, Any]) -> set[str]:
+    """Record (or correct) the labour-market test of the post: every field at once. Bad
+    values raise ``ValidationError`` naming each field, before anything is written."""
+    errors: dict[str, list[str]] = {}
+    clean: dict[str, Any] = {}
+    required = _("This field is required.")
+    parsers: dict[str, Any] = {
+        "vacancy_job_title": lambda v: _text(v, 100),
+        "vacancy_occupation": _occupation,
+        "requirements": lambda v: _text(v, 5000),
+        "vacancy_salary_cny": lambda v: _decimal(v, Decimal(0), Decimal("9999999999.99")),
+        "channels": lambda v: _codes(v, frozenset(Vacancy.Channel.values)),
+        "channel_details": lambda v: _text(v, 500),
+        "advertised_from": _date,
+        "advertised_until": _date,
+        "applications_received": lambda v: _decimal(v, Decimal(0), Decimal(1_000_000)),
+        "reasons_unsuitable": lambda v: _text(v, 5000),
+    }
+    optional = {"channel_details", "reasons_unsuitable"}
+    for name, parse in parsers.items():
+        try:
+            value = parse(values.get(name))
+        except ValueError as error:
+            errors[name] = [str(error)]
+            continue
+        if name not in optional and value in (None, "", []):
+            errors[name] = [required]
+            continue
+        clean[name] = value
+    received = clean.get("applications_received")
+    if received is not None and received != int(received):
+        errors["applications_received"] = [_("Enter a whole number.")]
+    start, end = clean.get("advertised_from"), clean.get("advertised_until")
+    if start is not None and end is not None and end < start:
+        errors["advertised_until"] = [_("The advertising must end on or after its first day.")]
+    if start is not None and start > _today():
+        errors["advertised_from"] = [_("Record an advertisement that has started.")]
+    if received and not clean.get("reasons_unsuitable"):
+        errors["reasons_unsuitable"] = [
+            _("Say why the domestic candidates who applied were not suitable.")
+        ]
+    if errors:
+        raise ValidationError(errors)
+    fields = {
+        "job_title": clean["vacancy_job_title"],
+        "occupation": clean["vacancy_occupation"],
+        "requirements": clean["requirements"],
+        "annual_salary_cny": clean["vacancy_salary_cny"],
+        "channels": clean["channels"],
+        "channel_details": clean.get("channel_details", ""),
+        "advertised_from": start,
+        "advertised_until": end,
+        "applications_received": int(received or 0),
+        "reasons_unsuitable": clean.get("reasons_unsuitable", ""),
+    }
+    vacancy = labour_market.vacancy_of(application)
+    if vacancy is None:
+        application.vacancy = Vacancy.objects.create(
+            application=application, recorded_by=actor, **fields
+        )
+        return {"vacancy"}
+    changed = {name for name, value in fields.items() if getattr(vacancy, name) != value}
+    if changed:
+        for name in changed:
+            setattr(vacancy, name, fields[name])
+        vacancy.recorded_by = actor
+        vacancy.save(update_fields=sorted(changed | {"recorded_by", "updated_at"}))
+    return {f"vacancy.{name}" for name in changed}
 
 
 def _cross_field_errors(application: Application, changed: set[str]) -> dict[str, list[str]]:
@@ -610,7 +706,8 @@ def draft_copy(
 ) -> Application:
     """A new draft from an earlier application of the same employer: the job, the worker
     (with the current passport) and the facts; the documents without their verification;
-    never the decision, the clocks or the assessment."""
+    the labour-market test of the post; never the decision, the clocks or the
+    assessment."""
     source = application
     _require_actor(actor, source)
     if source.kind not in COPYABLE_KINDS:
@@ -649,6 +746,28 @@ def draft_copy(
                 for document in source.documents.exclude(kind=Document.Kind.INFORMATION)
             ]
         )
+        # The labour-market test of the same post goes with it (checked again at submission).
+        advertised = labour_market.vacancy_of(source)
+        if advertised is not None:
+            Vacancy.objects.create(
+                application=draft,
+                recorded_by=actor,
+                **{
+                    name: getattr(advertised, name)
+                    for name in (
+                        "job_title",
+                        "occupation",
+                        "requirements",
+                        "annual_salary_cny",
+                        "channels",
+                        "channel_details",
+                        "advertised_from",
+                        "advertised_until",
+                        "applications_received",
+                        "reasons_unsuitable",
+                    )
+                },
+            )
         audit_record(
             actor=actor,
             action="permits.application.copy",

@@ -7,7 +7,8 @@ under a power of attorney in force, for the employer they choose).
   the permit, letter or (change of employer) the worker's current permit it concerns;
   ``applications/<pk>/copy/``: a new draft from an earlier application;
 * ``applications/<pk>/edit/<step>/``: the guided form, one step a page (details of the
-  kind, job, worker, recognition facts, documents, review & submit). Each step saves the
+  kind, job, worker, recognition facts, the post's labour-market test when the post needs
+  one, documents, review & submit). Each step saves the
   draft through ``draft_update`` and goes on to the next; the recognition engine's result
   for the draft is shown beside the job and facts (``preview/`` refreshes it with htmx as
   the fields change; without JavaScript it is the saved draft's);
@@ -42,7 +43,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from catalogs import selectors as catalog_selectors
-from permits import checks, clocks, documents
+from permits import checks, clocks, documents, labour_market
 from permits.access import employer_ids_for, may_act_on
 from permits.checks import Recognition
 from permits.forms.applications import (
@@ -58,6 +59,7 @@ from permits.forms.applications import (
     PermitChoiceForm,
     StartForm,
     StepForm,
+    VacancyForm,
     WithdrawForm,
     WorkerForm,
     WorkerPermitSearchForm,
@@ -107,10 +109,11 @@ STEP_LABELS: dict[str, Promise] = {
     "job": gettext_lazy("Job"),
     "worker": gettext_lazy("Worker"),
     "facts": gettext_lazy("Recognition facts"),
+    "vacancy": gettext_lazy("Labour-market test"),
     "documents": gettext_lazy("Documents"),
     "review": gettext_lazy("Review and submit"),
 }
-FORM_STEPS = ("kind", "job", "worker", "facts")
+FORM_STEPS = ("kind", "job", "worker", "facts", "vacancy")
 PREVIEW_STEPS = ("job", "worker", "facts")
 # What the employer owes, by state.
 OWED: dict[str, Promise] = {
@@ -172,7 +175,24 @@ def _add_errors(form: Form, exc: ValidationError) -> None:
 
 
 def _steps(application: Application) -> tuple[str, ...]:
-    return STEPS_BY_KIND.get(application.kind, ASSESSED)
+    """The steps of the application's form: those of its kind, with the labour-market test
+    after the facts when the post needs one (``permits.labour_market``; remembered on the
+    instance, so that a page asks once)."""
+    steps = STEPS_BY_KIND.get(application.kind, ASSESSED)
+    if application.kind not in labour_market.KINDS:
+        return steps
+    shown = getattr(application, "_vacancy_step", None)
+    if shown is None:
+        shown = labour_market.needs_step(application, _today())
+        _show_vacancy_step(application, shown)
+    if not shown:
+        return steps
+    index = steps.index("facts") + 1
+    return (*steps[:index], labour_market.STEP, *steps[index:])
+
+
+def _show_vacancy_step(application: Application, shown: bool = True) -> None:
+    application._vacancy_step = shown  # type: ignore[attr-defined]
 
 
 def _step_url(application: Application, step: str) -> str:
@@ -511,6 +531,9 @@ def _step_form(application: Application, step: str, data: Any = None) -> StepFor
         return JobForm(data, initial=JobForm.initial_from(application))
     if step == "worker":
         return WorkerForm(data, initial=WorkerForm.initial_from(application))
+    if step == labour_market.STEP:
+        vacancy = labour_market.vacancy_of(application)
+        return VacancyForm(data, initial=VacancyForm.initial_from(application, vacancy))
     routes, achievements = _route_choices(application, today)
     return FactsForm(
         data,
@@ -556,6 +579,10 @@ def _route_choices(
 @login_required
 def application_step(request: HttpRequest, pk: int, step: str) -> HttpResponse:
     application = _application(request, pk)
+    if step == labour_market.STEP and application.kind in labour_market.KINDS:
+        # Reachable whenever a test is recorded or asked for at review, even when the
+        # claim alone (no category chosen) does not show it.
+        _show_vacancy_step(application)
     if step not in _steps(application):
         raise Http404
     refused = _refuse_unless_editable(request, application)
@@ -584,6 +611,8 @@ def application_step(request: HttpRequest, pk: int, step: str) -> HttpResponse:
             return redirect(_step_url(saved, _next_step(saved, step)))
     context = _step_context(application, step)
     context["form"] = form
+    if step == labour_market.STEP:
+        context["labour_market"] = _labour_market_view(application)
     if step in PREVIEW_STEPS:
         context["preview"] = _preview(application)
     return render(request, "permits/applications/step.html", context)
@@ -600,6 +629,37 @@ def _step_context(application: Application, step: str) -> dict[str, Any]:
         "previous_url": _step_url(application, steps[index - 1]) if index else "",
         "assessed": application.kind in checks.ASSESSED_KINDS,
     }
+
+
+@dataclass(frozen=True)
+class LabourMarketView:
+    """The test the post needs, as the step and the review show it."""
+
+    requirement: labour_market.Requirement | None
+    days_words: str
+    first_day: dt.date | None
+
+
+def _labour_market_view(application: Application) -> LabourMarketView:
+    today = _today()
+    if application.category and application.route_code:
+        needed = labour_market.requirement(application, today)
+    else:
+        # No route claimed: the one the recognition reaches decides, as at submission.
+        recognition = checks.recognize(application, today)
+        needed = labour_market.requirement(
+            labour_market.post_of(
+                application, category=recognition.category, route_code=recognition.route_code
+            ),
+            today,
+        )
+    vacancy = labour_market.vacancy_of(application)
+    first = (
+        labour_market.first_submission_day(vacancy.advertised_until)
+        if vacancy is not None
+        else None
+    )
+    return LabourMarketView(needed, needed.days_words() if needed else "", first)
 
 
 # --- The recognition preview ---------------------------------------------------------------------
@@ -903,10 +963,17 @@ def _shown_problems(application: Application, problems: list[Problem]) -> list[S
 def _review_page(request: HttpRequest, application: Application) -> HttpResponse:
     today = _today()
     problems = checks.submission_problems(application, today)
+    if any(problem.step == labour_market.STEP for problem in problems):
+        _show_vacancy_step(application)
     context = _step_context(application, "review")
+    vacancy = labour_market.vacancy_of(application)  # remembered by the checks
     context.update(
         {
             "problems": _shown_problems(application, problems),
+            "vacancy": vacancy,
+            "vacancy_first_day": labour_market.first_submission_day(vacancy.advertised_until)
+            if vacancy is not None
+            else None,
             "preview": _preview(application),
             "resubmit": application.state == S.RETURNED,
             "open_request": _open_request(application),

@@ -43,7 +43,9 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from permits import documents as checklists
+from permits import labour_market
 from permits.access import may_accept, may_act_on, may_decide
+from permits.checks import submitted_day
 from permits.forms.permits import TaxCheckForm
 from permits.forms.review import ACTION_FORMS, ActionForm, QueueFilterForm, action_form
 from permits.models import Application, NotificationLetter, Permit
@@ -225,6 +227,10 @@ def _render(
         "failed_label": failed_label,
     }
     context["issued_documents"] = issued_selectors.application_documents(application)
+    # The labour-market test as it applied on the day of submission (None: not tested).
+    context["labour_market"] = labour_market.test_view(
+        application, submitted_day(application, today)
+    )
     return render(request, "permits/review/application.html", context, status=status)
 
 

@@ -265,7 +265,12 @@ REST_FRAMEWORK = {
     ),
 }
 # The apps' API endpoints, mounted under /api/v1/ beside the kernel's.
-PORTAL_API_URLCONFS = ["catalogs.api_urls", "talent_standards.api_urls", "permits.api_urls"]
+PORTAL_API_URLCONFS = [
+    "catalogs.api_urls",
+    "talent_standards.api_urls",
+    "permits.api_urls",
+    "credit.api_urls",
+]
 SPECTACULAR_SETTINGS = {
     "TITLE": "Foreigner's Work Permit Portal API",
     "DESCRIPTION": (

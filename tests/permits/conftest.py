@@ -377,6 +377,35 @@ def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
     return moved
 
 
+def _advertised(actor: User, application: Application, today: dt.date) -> None:
+    """The labour-market test of a post that needs one (``permits.labour_market``): the
+    post advertised for 36 days, ended 10 days before ``today``."""
+    from permits import checks, labour_market
+    from permits.services import applications as services
+
+    if application.kind not in labour_market.KINDS:
+        return
+    recognition = checks.recognize(application, today)
+    post = labour_market.post_of(
+        application, category=recognition.category, route_code=recognition.route_code
+    )
+    if labour_market.requirement(post, today) is None:
+        return
+    services.draft_update(
+        actor=actor,
+        application=application,
+        step=labour_market.STEP,
+        vacancy_job_title=application.job_title,
+        vacancy_occupation=application.occupation.code if application.occupation else "",
+        requirements="Bachelor's degree, 3 years of experience.",
+        vacancy_salary_cny=str(application.annual_salary_cny or 0),
+        channels=["public_employment"],
+        advertised_from=today - dt.timedelta(days=45),
+        advertised_until=today - dt.timedelta(days=10),
+        applications_received=0,
+    )
+
+
 def draft_ready(
     actor: User,
     employer: Organization,
@@ -387,10 +416,12 @@ def draft_ready(
     facts: dict[str, Any] | None = None,
     documents: bool = True,
     issued: dt.date | None = None,
+    vacancy: bool = True,
 ) -> Application:
     """A complete draft through the services: by default a Category B software engineer in
     Shanghai (bachelor's, 5 years, 300,000 CNY) with every document the checklist asks for
-    at submission, certificates issued ``issued`` (default 30 days before today)."""
+    at submission, certificates issued ``issued`` (default 30 days before today), and the
+    post's labour-market test when it needs one (``vacancy``)."""
     from django.utils import timezone
 
     from permits.documents import CERTIFICATES, checklist
@@ -422,6 +453,8 @@ def draft_ready(
         step="facts",
         **{"education": "bachelor", "experience_years": "5", **(facts or {})},
     )
+    if vacancy:
+        _advertised(actor, application, today)
     if documents:
         from permits import checks
 

@@ -628,7 +628,9 @@ def test_the_application_page_shows_everything_the_officer_weighs(
     assert f'action="{url("review_route_confirm", reviewed.pk)}#errors-confirm"' in html
 
 
-DETAIL_QUERIES = 17
+# 17, and the labour-market test (permits.labour_market.test_view): the vacancy recorded
+# and the rule that applied.
+DETAIL_QUERIES = 19
 
 
 def test_the_application_page_query_count_is_pinned(

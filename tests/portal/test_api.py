@@ -80,6 +80,7 @@ APP_PATHS = [
     "/api/v1/applications/{id}/problems/",
     "/api/v1/applications/{id}/steps/{step}/",
     "/api/v1/applications/{id}/transitions/",
+    "/api/v1/partner/credit/standing/",
     "/api/v1/partner/permits/by-passport/",
     "/api/v1/partner/permits/{permit_number}/",
     "/api/v1/partner/verify/",

@@ -5,6 +5,7 @@ import io
 import pytest
 from django.core.management import CommandError, call_command
 
+from credit import inspection_demo
 from portal.access import role_assignments
 from portal.audit import audit_verify_chain
 from portal.management.commands.seed_demo import ACCOUNTS, ORGANIZATIONS
@@ -24,7 +25,8 @@ def run_seed(settings, **env) -> str:
 def test_seed_demo_loads_every_account_with_its_role(settings, monkeypatch):
     monkeypatch.delenv("DEMO_PASSWORD", raising=False)
     output = run_seed(settings)
-    assert Organization.objects.count() == len(ORGANIZATIONS)
+    # The kernel's organizations, and the employers the inspection campaign draws among.
+    assert Organization.objects.count() == len(ORGANIZATIONS) + len(inspection_demo.EMPLOYERS)
     for username, _name, _org, role, region_code in ACCOUNTS:
         user = User.objects.get(username=username)
         assert user.check_password("portal-demo-2026"), username
