@@ -8,6 +8,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from credit.constants import Severity
 from portal.models import Region, User
 
 from .inspection_models import InspectionAssignment
@@ -95,3 +96,22 @@ class OutcomeForm(forms.Form):
             "(inspection finding)."
         ),
     )
+    severity = forms.ChoiceField(
+        label=_("Severity of the finding"),
+        choices=[
+            (Severity.MINOR.value, _("Minor: the employer is put under attention")),
+            (Severity.SERIOUS.value, _("Serious: the employer is dishonest (no new applications)")),
+        ],
+        initial=Severity.MINOR.value,
+        required=False,
+        widget=forms.RadioSelect,
+        help_text=_("Only when problems are found; minor unless chosen."),
+    )
+    disclosed = forms.BooleanField(
+        label=_("Disclose on the public dishonesty list"),
+        required=False,
+        help_text=_("A serious finding is usually disclosed; a minor one is not listed."),
+    )
+
+    def clean_severity(self) -> str:
+        return self.cleaned_data.get("severity") or Severity.MINOR.value

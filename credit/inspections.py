@@ -34,9 +34,9 @@ the record's own rule (``credit.services``).
 
 Populations are a hook: ``register_population(name, label, fn)``. The credit app ships
 ``registered_employers`` (every active employer registered in the region and the divisions
-below it). The permits app should register ``employers_with_active_permits`` (employers
-holding a work permit that is active and valid on the campaign's start day), since credit
-must not import permits.
+below it). The permits app registers ``employers_with_active_permits`` (employers holding
+a work permit that is active and valid on the campaign's start day) through
+``credit.services.inspection_population_register``, since credit must not import permits.
 """
 
 from __future__ import annotations
@@ -446,13 +446,17 @@ def assignment_record_outcome(
     outcome: str,
     inspected_on: dt.date,
     facts: str = "",
+    severity: str = "minor",
+    disclosed: bool = False,
     request: HttpRequest | None = None,
 ) -> InspectionAssignment:
     """Record what an inspection found. Only an inspector drawn for the employer records,
     once, while the campaign is in progress; the day lies within the campaign's period and
     not in the future. Problems found make a credit record of kind ``inspection_finding``
     (source: inspection), in effect from the day for the kind's default period, linked
-    from the assignment."""
+    from the assignment; its ``severity`` decides the effect (minor: attention; serious:
+    dishonest, which blocks registration and new applications for the record's period)
+    and ``disclosed`` whether it is on the public dishonesty list."""
     facts = facts.strip()
     with transaction.atomic():
         campaign = InspectionCampaign.objects.select_for_update().get(pk=assignment.campaign_id)
@@ -482,6 +486,8 @@ def assignment_record_outcome(
             errors["outcome"] = [gettext("Choose the outcome.")]
         if outcome == Outcome.PROBLEMS and not facts:
             errors["facts"] = [gettext("State the problems found.")]
+        if outcome == Outcome.PROBLEMS and severity not in ("minor", "serious"):
+            errors["severity"] = [gettext("Choose how serious the finding is.")]
         if not campaign.starts_on <= inspected_on <= campaign.ends_on:
             errors["inspected_on"] = [
                 gettext("The day lies outside the campaign's period (%(start)s to %(end)s).")
@@ -508,6 +514,8 @@ def assignment_record_outcome(
                 effective_from=inspected_on,
                 effective_until=_finding_until(kind, inspected_on),
                 organization=locked.organization,
+                severity=severity,
+                disclosed=disclosed,
                 reference=f"INSP-{campaign.pk}-{locked.position}",
                 request=request,
             )

@@ -811,6 +811,14 @@ def _year_start(year: int) -> dt.datetime:
     return dt.datetime(year, 1, 1, tzinfo=timezone.get_default_timezone())  # China time
 
 
+def employer_needs_original_check(application: Application, today: dt.date) -> bool:
+    """Whether the employer's standing today is attention: its documents are then checked
+    against the paper originals at acceptance."""
+    uscc = application.employer.uscc or ""
+    standing = credit_selectors.organization_standing(uscc, today)
+    return str(standing.level) == "attention"
+
+
 def _standing_problems(application: Application, today: dt.date) -> list[Problem]:
     uscc = application.employer.uscc or ""
     standing = credit_selectors.organization_standing(uscc, today)

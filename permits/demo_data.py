@@ -34,9 +34,11 @@ from django.utils import timezone
 
 from permits import checks, labour_market
 from permits.documents import CERTIFICATES, checklist
+from permits.legacy_models import LegacyDocument
 from permits.models import Application, Permit, PowerOfAttorney, QuotaAllocation, Registration
 from permits.rules import add_months
 from permits.services import applications as services
+from permits.services import legacy as legacy_services
 from permits.services import registration as registration_services
 from portal import documents
 from portal.models import Foreigner, Organization, Region, User
@@ -60,6 +62,7 @@ WORKERS = {
     "okafor": ("OKAFOR", "CHINEDU", "M", (1988, 12, 1), "NGA", "A09876543", (2021, 3, 3)),
     "novak": ("NOVAK", "PETRA", "F", (1995, 9, 9), "CZE", "45123987", (2021, 11, 2)),
 }
+LEGACY_NUMBER = "3100002016001234"  # an Alien Employment Licence number of 2016
 
 
 def _refresh_pending_documents(*subjects: Any) -> None:
@@ -72,6 +75,26 @@ def _refresh_pending_documents(*subjects: Any) -> None:
             document.context = documents.freeze(content.context)
             document.facts = documents.freeze(content.facts)
             document.save(update_fields=["context", "facts"])
+
+
+def _legacy_licence(officer: User, employer: Organization, today: dt.date) -> None:
+    """An Alien Employment Licence of 2016, still valid: verify it by number on the public
+    page (OKAFOR CHINEDU); a new work permit at Pujiang Tech would close it."""
+    if LegacyDocument.objects.filter(number=LEGACY_NUMBER).exists():
+        return
+    legacy_services.legacy_record(
+        actor=officer,
+        region=Region.objects.get(code="310000"),
+        values={
+            **_worker("okafor"),
+            "kind": LegacyDocument.Kind.ALIEN_EMPLOYMENT_LICENCE,
+            "number": LEGACY_NUMBER,
+            "name_zh": "",
+            "employer_uscc": employer.uscc,
+            "valid_from": dt.date(2016, 9, 1),
+            "valid_until": max(today + dt.timedelta(days=180), dt.date(2027, 8, 31)),
+        },
+    )
 
 
 def _pdf(name: str) -> ContentFile:
@@ -240,6 +263,7 @@ def load(
 
     with transaction.atomic():
         _registration(admin.password)
+        _legacy_licence(sh_acceptance, pujiang, today)
         if not PowerOfAttorney.objects.filter(employer=pujiang).exists():
             registration_services.power_of_attorney_grant(
                 actor=admin,

@@ -244,11 +244,29 @@ class ExtendForm(ActionForm):
 
 
 class ConfirmForm(ActionForm):
-    """An action without input (accept, approve)."""
+    """An action without input (approve)."""
+
+
+class AcceptForm(ActionForm):
+    """Acceptance; for an employer under attention the officer confirms that the paper
+    originals of the documents were checked (the workflow refuses it otherwise)."""
+
+    originals_checked = forms.BooleanField(
+        label=_("The paper originals of the documents were checked"),
+        required=False,
+        help_text=_(
+            "Required when the employer's credit standing is attention: its documents are "
+            "checked against the originals."
+        ),
+    )
+    field_for_refusal = {"originals_checked": "originals_checked"}
+
+    def payload(self) -> dict[str, Any]:
+        return {"originals_checked": bool(self.cleaned_data.get("originals_checked"))}
 
 
 ACTION_FORMS: dict[str, type[ActionForm]] = {
-    "accept": ConfirmForm,
+    "accept": AcceptForm,
     "return_for_correction": ItemsForm,
     "refuse_acceptance": RefuseAcceptanceForm,
     "request_information": ItemsForm,

@@ -50,6 +50,7 @@ from permits.forms.permits import TaxCheckForm
 from permits.forms.review import ACTION_FORMS, ActionForm, QueueFilterForm, action_form
 from permits.models import Application, NotificationLetter, Permit
 from permits.selectors import issued as issued_selectors
+from permits.selectors import legacy as legacy_selectors
 from permits.selectors import review as selectors
 from permits.selectors.permit_pages import tax_check_view
 from permits.services.applications import application_transition, route_confirm
@@ -227,6 +228,15 @@ def _render(
         "failed_label": failed_label,
     }
     context["issued_documents"] = issued_selectors.application_documents(application)
+    # A pre-2017 document of the worker at this employer: this application is its change
+    # to the new system, and the old document closes when the new permit starts.
+    context["legacy_document"] = (
+        legacy_selectors.valid_legacy_document(
+            application.foreigner_id, application.employer_id, today
+        )
+        if application.foreigner_id and application.kind == Application.Kind.NEW
+        else None
+    )
     # The labour-market test as it applied on the day of submission (None: not tested).
     context["labour_market"] = labour_market.test_view(
         application, submitted_day(application, today)

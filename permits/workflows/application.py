@@ -67,6 +67,18 @@ def guard_acceptance(application: Application, context: TransitionContext) -> No
         checks.acceptance_problems(application, _today(context)),
         gettext("The application cannot be accepted: return it for correction instead."),
     )
+    # An employer under attention (a minor dishonest act in effect): its documents are
+    # checked against the paper originals, and the officer says so.
+    if checks.employer_needs_original_check(application, _today(context)) and not (
+        context.payload.get("originals_checked")
+    ):
+        raise GuardFailed(
+            gettext(
+                "The employer's credit standing is attention: check the paper originals of "
+                "the documents and confirm it before accepting."
+            ),
+            details={"field": "originals_checked"},
+        )
 
 
 def guard_approval(application: Application, context: TransitionContext) -> None:

@@ -436,6 +436,47 @@ def test_a_finding_makes_a_credit_record_and_changes_standing(
     assert organization_standing(uscc, INSPECTED - dt.timedelta(days=1)).level == Level.GOOD
 
 
+def test_a_serious_disclosed_finding_makes_the_employer_dishonest_and_listed(
+    in_progress: InspectionCampaign, inspector: User
+) -> None:
+    assignment = inspections.assignments_of(in_progress)[0]
+    inspections.assignment_record_outcome(
+        actor=inspector,
+        assignment=assignment,
+        outcome=Out.PROBLEMS,
+        inspected_on=INSPECTED,
+        facts="Employed three foreigners without permits.",
+        severity="serious",
+        disclosed=True,
+    )
+    record = CreditRecord.objects.get()
+    assert (record.severity, record.disclosed, record.dishonest) == ("serious", True, True)
+    standing = organization_standing(assignment.uscc, INSPECTED)
+    assert (standing.level, standing.blocks, standing.until) == (
+        Level.DISHONEST,
+        True,
+        dt.date(2027, 4, 9),
+    )
+
+
+def test_a_finding_of_unknown_severity_is_refused_and_nothing_changes(
+    in_progress: InspectionCampaign, inspector: User
+) -> None:
+    assignment = inspections.assignments_of(in_progress)[0]
+    with pytest.raises(ValidationError) as refused:
+        inspections.assignment_record_outcome(
+            actor=inspector,
+            assignment=assignment,
+            outcome=Out.PROBLEMS,
+            inspected_on=INSPECTED,
+            facts="Something.",
+            severity="grave",
+        )
+    assert refused.value.message_dict == {"severity": ["请选择问题的严重程度。"]}
+    assignment.refresh_from_db()
+    assert (assignment.outcome, CreditRecord.objects.count()) == (Out.PENDING, 0)
+
+
 def test_no_problem_makes_no_record(in_progress: InspectionCampaign, inspector: User) -> None:
     assignment = inspections.assignments_of(in_progress)[0]
     inspections.assignment_record_outcome(

@@ -654,8 +654,9 @@ def test_the_pages_showing_documents_take_a_fixed_number_of_queries(
     officer_client = client_for(sh_decision)
     review = reverse("permits:review_application", args=[approved.pk])
     officer_client.get(review)  # the first visit fills the cache of the calendar
-    # 20, and the labour-market test: the vacancy recorded and the rule that applied.
-    with django_assert_num_queries(22):
+    # 20, and the labour-market test: the vacancy recorded and the rule that applied; the
+    # worker's pre-2017 document at the employer, if any.
+    with django_assert_num_queries(23):
         page = officer_client.get(review)
     assert page.status_code == 200
 

@@ -24,6 +24,7 @@ from django.utils import translation
 
 from permits import issued
 from permits.legacy_models import LegacyDocument
+from permits.models import Application
 from permits.services import legacy as services
 from portal import documents, navigation
 from portal.documents import Status
@@ -860,3 +861,31 @@ def test_the_worker_values_of_a_valid_licence_for_a_new_application(
         "name_zh": "",
     }
     assert selectors.valid_legacy_document(foreigner.pk, employer.pk, dt.date(2027, 1, 1)) is None
+
+
+def test_the_officer_sees_a_new_application_as_the_change_of_a_valid_licence(
+    clock: Clock,
+    life: Life,
+    employer: Organization,
+    employer_admin: User,
+    sh_acceptance: User,
+    sh_decision: User,
+    foreigner: Foreigner,
+) -> None:
+    licence = services.legacy_record(
+        actor=sh_acceptance, region=region("310000"), values={**values(employer), **WORKER}
+    )
+    application = life.application(
+        Application.Kind.NEW, employer=employer, user=employer_admin, foreigner=foreigner
+    )
+    with translation.override("en"):
+        page = text_of(
+            client_for(sh_decision)
+            .get(reverse("permits:review_application", args=[application.pk]))
+            .content.decode()
+        )
+    assert (
+        f"The worker holds a pre-2017 document at this employer: Alien Employment Licence "
+        f"{licence.number}, valid until {licence.valid_until:%Y-%m-%d}. This application is "
+        "its change to the new system; the old document is closed when the new permit starts."
+    ) in page

@@ -629,8 +629,8 @@ def test_the_application_page_shows_everything_the_officer_weighs(
 
 
 # 17, and the labour-market test (permits.labour_market.test_view): the vacancy recorded
-# and the rule that applied.
-DETAIL_QUERIES = 19
+# and the rule that applied; the worker's pre-2017 document at the employer, if any.
+DETAIL_QUERIES = 20
 
 
 def test_the_application_page_query_count_is_pinned(
