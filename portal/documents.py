@@ -467,27 +467,6 @@ def documents_of(subject: Model, kinds: Iterable[str] | None = None) -> QuerySet
     return queryset.order_by("kind", "-version")
 
 
-def documents_of_many(
-    subjects: Iterable[Model], kinds: Iterable[str] | None = None
-) -> dict[tuple[int, int], list[IssuedDocument]]:
-    """The current documents of many subjects in one query, by (content type, id)."""
-    by_type: dict[int, list[int]] = {}
-    for subject in subjects:
-        by_type.setdefault(ContentType.objects.get_for_model(subject).pk, []).append(subject.pk)
-    found: dict[tuple[int, int], list[IssuedDocument]] = {}
-    if not by_type:
-        return found
-    condition = models.Q()
-    for type_id, ids in by_type.items():
-        condition |= models.Q(subject_type_id=type_id, subject_id__in=ids)
-    queryset = IssuedDocument.objects.filter(condition, superseded_at__isnull=True)
-    if kinds is not None:
-        queryset = queryset.filter(kind__in=list(kinds))
-    for document in queryset.order_by("kind"):
-        found.setdefault((document.subject_type_id, document.subject_id), []).append(document)
-    return found
-
-
 def panel_rows(user: Any, items: Iterable[IssuedDocument]) -> list[dict[str, Any]]:
     """The rows of a documents panel: each document and whether ``user`` may re-issue it."""
     rows = []

@@ -6,8 +6,10 @@ import datetime as dt
 
 from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
 
+from permits.access import employer_ids_for
 from permits.legacy_models import LegacyDocument
 from permits.selectors.review import OfficerScope
+from portal.access import AnyUser
 from portal.models import Region
 
 
@@ -91,3 +93,19 @@ def legacy_worker_prefill(document: LegacyDocument) -> dict[str, object]:
         "passport_issue_date": passport.issue_date,
         "passport_expiry_date": passport.expiry_date,
     }
+
+
+def employer_legacy_documents(user: AnyUser, day: dt.date) -> list[LegacyDocument]:
+    """The pre-2017 documents valid on ``day`` at the employers ``user`` acts for (its own,
+    or those whose power of attorney is in force), soonest to end first: each can start
+    the holder's application under the new system."""
+    ids = employer_ids_for(user, day)
+    if not ids:
+        return []
+    return list(
+        LegacyDocument.objects.filter(
+            employer_id__in=ids, state=LegacyDocument.State.VALID, valid_until__gte=day
+        )
+        .select_related("holder", "employer")
+        .order_by("valid_until", "pk")[:100]
+    )

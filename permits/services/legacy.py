@@ -519,3 +519,47 @@ def legacy_close_for_permit(
             )
             closed.append(document)
     return closed
+
+
+# --- The change to the new system ---------------------------------------------------------------
+
+
+def legacy_start_application(
+    *, actor: User, document: LegacyDocument, request: HttpRequest | None = None
+) -> Any:
+    """Start the holder's application for a Notification Letter under the new system from
+    a valid pre-2017 document: a draft of the employer's whose worker step is filled from
+    the document's holder and passport (the same person, not a twin). The document is
+    closed when the new permit starts (``legacy_close_for_permit``). Refused for someone
+    who does not act for the document's employer, and for a document no longer valid."""
+    from permits.access import may_act_for
+    from permits.models import Application
+    from permits.selectors.legacy import legacy_worker_prefill
+    from permits.services import applications as application_services
+
+    today = timezone.localdate()
+    if not may_act_for(actor, document.employer_id):
+        raise PermissionDeniedError(_("You do not act for this document's employer."))
+    if document.state != LegacyDocument.State.VALID or document.valid_until < today:
+        raise ValidationError(
+            _("Only a valid pre-2017 document starts an application under the new system.")
+        )
+    with transaction.atomic():
+        draft = application_services.draft_create(
+            actor=actor, employer=document.employer, kind=Application.Kind.NEW, request=request
+        )
+        draft = application_services.draft_update(
+            actor=actor,
+            application=draft,
+            step="worker",
+            request=request,
+            **legacy_worker_prefill(document),
+        )
+        audit_record(
+            actor=actor,
+            action="permits.legacy.start_application",
+            target=document,
+            data={"application": draft.number, "number": document.number},
+            request=request,
+        )
+    return draft

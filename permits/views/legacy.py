@@ -181,9 +181,38 @@ def legacy_template(request: HttpRequest) -> HttpResponse:
     return response
 
 
+@login_required
+@require_http_methods(["POST"])
+def legacy_apply(request: HttpRequest, pk: int) -> HttpResponse:
+    """The employer starts the holder's application under the new system from a valid
+    pre-2017 document (a draft with the worker filled in), from its *Permits* page."""
+    user: User = request.user  # type: ignore[assignment]
+    today = timezone.localdate()
+    document = next(
+        (d for d in selectors.employer_legacy_documents(user, today) if d.pk == pk), None
+    )
+    if document is None:
+        raise Http404
+    try:
+        draft = services.legacy_start_application(actor=user, document=document, request=request)
+    except (ValidationError, PermissionDeniedError) as refusal:
+        messages.error(request, " ".join(getattr(refusal, "messages", [str(refusal)])))
+        return redirect("permits:permits")
+    messages.success(
+        request,
+        _(
+            "Application %(number)s started from %(document)s: the worker is filled in; "
+            "continue with the job."
+        )
+        % {"number": draft.number, "document": document},
+    )
+    return redirect("permits:application_step", pk=draft.pk, step="job")
+
+
 urlpatterns: list[URLPattern] = [
     path("review/legacy/", legacy_list, name="legacy_list"),
     path("review/legacy/record/", legacy_record, name="legacy_record"),
     path("review/legacy/import/", legacy_import, name="legacy_import"),
     path("review/legacy/template.csv", legacy_template, name="legacy_template"),
+    path("permits/pre-2017/<int:pk>/apply/", legacy_apply, name="legacy_apply"),
 ]

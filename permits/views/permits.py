@@ -47,6 +47,7 @@ from permits.forms.permits import LetterRevokeForm, PermitFilterForm, PermitRevo
 from permits.hooks import EMPLOYER_PEOPLE
 from permits.models import Application, NotificationLetter, Permit
 from permits.selectors import issued as issued_selectors
+from permits.selectors import legacy as legacy_selectors
 from permits.selectors import permit_pages as selectors
 from permits.selectors.review import OfficerScope, officer_scope
 from permits.services.permits import letter_revoke, permit_revoke
@@ -311,6 +312,9 @@ def permit_list(request: HttpRequest) -> HttpResponse:
                 for letter in selectors.employer_letters(user, today)
                 for status in (letter.status_on(today),)
             ]
+            if page.number == 1
+            else [],
+            "legacy_documents": legacy_selectors.employer_legacy_documents(user, today)
             if page.number == 1
             else [],
             "several_employers": len(ids) > 1,

@@ -889,3 +889,56 @@ def test_the_officer_sees_a_new_application_as_the_change_of_a_valid_licence(
         f"{licence.number}, valid until {licence.valid_until:%Y-%m-%d}. This application is "
         "its change to the new system; the old document is closed when the new permit starts."
     ) in page
+
+
+def test_the_employer_starts_the_new_application_from_a_valid_licence(
+    clock: Clock,
+    employer: Organization,
+    employer_admin: User,
+    beijing_admin: User,
+    sh_acceptance: User,
+) -> None:
+    licence = services.legacy_record(
+        actor=sh_acceptance, region=region("310000"), values={**values(employer), **WORKER}
+    )
+    client = client_for(employer_admin)
+    with translation.override("en"):
+        listing = client.get(reverse("permits:permits")).content.decode()
+        assert reverse("permits:legacy_apply", args=[licence.pk]) in listing
+    assert licence.number in listing
+    assert "Apply under the new system" in listing
+
+    # Another employer's people find nothing to start from: 404, and nothing is made.
+    other = client_for(beijing_admin).post(reverse("permits:legacy_apply", args=[licence.pk]))
+    assert other.status_code == 404
+    assert Application.objects.count() == 0
+
+    response = client.post(reverse("permits:legacy_apply", args=[licence.pk]))
+    draft = Application.objects.get()
+    assert response.status_code == 302
+    assert response["Location"] == reverse("permits:application_step", args=[draft.pk, "job"])
+    # The worker is the licence's holder with the licence's passport: reused, not retyped.
+    assert (draft.kind, draft.state, draft.employer, draft.foreigner, draft.passport) == (
+        Application.Kind.NEW,
+        Application.State.DRAFT,
+        employer,
+        licence.holder,
+        licence.passport,
+    )
+    event = AuditEvent.objects.filter(action="permits.legacy.start_application").get()
+    assert event.data == {"application": draft.number, "number": licence.number}
+
+
+def test_an_expired_licence_starts_nothing(
+    clock: Clock, employer: Organization, employer_admin: User, sh_acceptance: User
+) -> None:
+    licence = services.legacy_record(
+        actor=sh_acceptance,
+        region=region("310000"),
+        values={**values(employer), **WORKER, "valid_until": TODAY - dt.timedelta(days=1)},
+    )
+    with pytest.raises(ValidationError):
+        services.legacy_start_application(actor=employer_admin, document=licence)
+    assert Application.objects.count() == 0
+    response = client_for(employer_admin).post(reverse("permits:legacy_apply", args=[licence.pk]))
+    assert response.status_code == 404

@@ -829,9 +829,9 @@ def _employer_queries(client: Client) -> tuple[int, list[str]]:
 
 # Session, user, roles (who may see the page), the organizations acted for, which of them
 # are employers, the page of permits (the applications under way as EXISTS), the extension
-# window of the province (its province, its rule: once a page), the letters. The menu
-# reuses the roles.
-EMPLOYER_LIST_QUERIES = 9
+# window of the province (its province, its rule: once a page), the letters, the pre-2017
+# documents still valid. The menu reuses the roles.
+EMPLOYER_LIST_QUERIES = 10
 
 
 def test_the_employer_list_costs_the_same_for_3_and_30_rows(
