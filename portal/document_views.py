@@ -12,7 +12,6 @@ from typing import Any
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.cache import cache
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -21,7 +20,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from portal import documents, signing
+from portal import documents, ratelimit, signing
 from portal.audit import audit_record, client_ip
 from portal.forms import DocumentReissueForm, VerifyFileForm, VerifyNumberForm, VerifyPayloadForm
 from portal.models import IssuedDocument
@@ -129,13 +128,7 @@ def document_retry(request: HttpRequest, pk: int) -> HttpResponse:
 def _throttled(request: HttpRequest) -> bool:
     """Count a check for this address; True once the minute's limit is passed."""
     key = f"portal:verify:{client_ip(request) or 'unknown'}:{timezone.now():%Y%m%d%H%M}"
-    cache.add(key, 0, timeout=70)
-    try:
-        count = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, timeout=70)
-        count = 1
-    return count > int(settings.PORTAL_VERIFY_LIMIT_PER_MINUTE)
+    return ratelimit.count(key, 70) > int(settings.PORTAL_VERIFY_LIMIT_PER_MINUTE)
 
 
 def _too_many(request: HttpRequest, context: dict[str, Any]) -> HttpResponse:

@@ -11,6 +11,7 @@ from django.contrib.auth.signals import user_login_failed
 from django.core.cache import cache
 from django.utils.translation import gettext_lazy as _
 
+from portal import ratelimit
 from portal.audit import client_ip
 from portal.models import Organization, Region, User
 from portal.roles import ROLE_SPECS, Role, Scope
@@ -46,11 +47,7 @@ class ThrottledAuthenticationForm(AuthenticationForm):
     def _count_failure(self) -> None:
         window = settings.PORTAL_LOGIN_FAILURE_WINDOW
         for key in self._keys():
-            cache.add(key, 0, window)
-            try:
-                cache.incr(key)
-            except ValueError:
-                cache.set(key, 1, window)
+            ratelimit.count(key, window)
 
     def clean(self) -> dict[str, Any]:
         if self._over_limit():

@@ -27,7 +27,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from guardian.shortcuts import assign_perm, remove_perm
 
-from portal import second_factor, workdays
+from portal import ratelimit, second_factor, workdays
 from portal.access import (
     forget_cached_roles,
     has_organization_permission,
@@ -637,11 +637,7 @@ def totp_verify(
             audit_record(
                 actor=actor, action="auth.second_factor_failed", target=actor, request=request
             )
-            cache.add(key, 0, window)
-            try:
-                cache.incr(key)
-            except ValueError:
-                cache.set(key, 1, window)
+            ratelimit.count(key, window)
             return False
         device.last_used_step = step
         fields = ["last_used_step"]

@@ -59,6 +59,7 @@ KERNEL_PUBLIC_MODULES = PUBLIC_MODULES | {
     "documents",
     "docverify",
     "spreadsheets",
+    "ratelimit",
 }
 KERNEL_PUBLIC_LIST = ", ".join(sorted(KERNEL_PUBLIC_MODULES))
 PUBLIC: dict[str, frozenset[str]] = {

@@ -27,7 +27,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.forms import Form
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
@@ -50,6 +49,7 @@ from permits.selectors import issued as issued_selectors
 from permits.selectors import registration as selectors
 from permits.services import registration as services
 from permits.workflows.registration import REGISTRATION_WORKFLOW
+from portal import ratelimit
 from portal.access import access_organization, has_role
 from portal.audit import client_ip
 from portal.files import file_response
@@ -89,13 +89,7 @@ def _too_many_accounts(request: HttpRequest) -> bool:
     """Count this address's attempts to open an account with a registration in the last
     hour (``PORTAL_REGISTRATION_LIMIT_PER_HOUR``); True once the limit is passed."""
     key = f"permits:registration-attempts:{client_ip(request) or 'unknown'}"
-    cache.add(key, 0, timeout=3600)
-    try:
-        attempts = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, timeout=3600)
-        attempts = 1
-    return attempts > int(settings.PORTAL_REGISTRATION_LIMIT_PER_HOUR)
+    return ratelimit.count(key, 3600) > int(settings.PORTAL_REGISTRATION_LIMIT_PER_HOUR)
 
 
 def registration_start(request: HttpRequest) -> HttpResponse:

@@ -47,6 +47,9 @@ def test_nightly_chain_verification_records_its_result():
 
 
 def test_beat_schedule_names_registered_tasks():
+    # What a worker or beat does at start-up: import every app's tasks module (run alone,
+    # this test would otherwise see only the tasks some earlier test happened to import).
+    celery_app.loader.import_default_modules()
     registered = set(celery_app.tasks)
     for entry in django_settings.CELERY_BEAT_SCHEDULE.values():
         assert entry["task"] in registered
