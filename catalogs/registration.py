@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.urls import reverse
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -13,6 +14,7 @@ from portal.api import root as api_root
 from portal.dashboard import DashboardSection
 from portal.filings import register_filing_kind
 from portal.navigation import PUBLIC, NavItem
+from portal.publications import SubjectKind, register_subject
 from portal.roles import Role
 
 WORKFLOW_NAME = "catalogs.guidance_catalog"
@@ -32,6 +34,12 @@ def owns_part(catalog: Any, entry: Any) -> bool:
     return getattr(entry, "catalog_id", None) == catalog.pk
 
 
+def page_url(filing: Any, audience: str) -> str:
+    """The page a notification about ``filing`` opens: the drafters' or the reviewers'."""
+    name = "catalogs:drafting_catalog" if audience == "drafting" else "catalogs:review_catalog"
+    return reverse(name, args=[filing.pk])
+
+
 def register() -> None:
     from .models import GuidanceCatalog
 
@@ -42,6 +50,7 @@ def register() -> None:
         content_problems=content_problems,
         comment_fields=comment_fields,
         owns_part=owns_part,
+        page_url=page_url,
     )
     navigation.register(
         NavItem("occupations", _("Occupations"), "catalogs:occupations", PUBLIC, order=20)
@@ -108,6 +117,23 @@ def register() -> None:
     api_root.register("occupations", "api:occupation-list")
     api_root.register("catalogs", "api:catalog-list")
 
+    from . import statistics as catalog_statistics
+
+    # Coverage of the Guidance Catalogs on the statistics pages.
+    catalog_statistics.register()
+
     from . import demo_data
 
     demo.register("Guidance Catalogs", demo_data.load)
+
+    from . import publication_subjects
+
+    # Announcements may be about a province's Guidance Catalog (key: its division code).
+    register_subject(
+        SubjectKind(
+            publication_subjects.SUBJECT,
+            _("Guidance Catalog"),
+            publication_subjects.options,
+            publication_subjects.describe,
+        )
+    )

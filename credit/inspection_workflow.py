@@ -5,7 +5,8 @@
 * draw: takes the population and the pool as they stand, the exclusions from the region's
   previous campaign and a new seed, and draws (``credit.inspections.draw``). Refused with
   an empty population, a sample larger than the population, an empty pool, or once the
-  campaign's period has ended.
+  campaign's period has ended. Each inspector drawn is told which employers they inspect
+  (``credit.notifications``), in the draw's transaction.
 * start: the inspections begin; outcomes are recorded only in progress.
 * close: every assignment's outcome is recorded.
 * publish: the campaign, its draw and its results become public. Closing does not publish:
@@ -29,6 +30,7 @@ from portal.models import User
 from portal.workflow import GuardFailed, Transition, TransitionContext, Workflow
 
 from .inspection_models import InspectionAssignment, InspectionCampaign
+from .notifications import effect_campaign_drawn
 
 S = InspectionCampaign.State
 
@@ -189,7 +191,7 @@ CAMPAIGN_WORKFLOW: Workflow[InspectionCampaign] = Workflow(
             label=_("Draw"),
             permission=may_manage,
             guards=(guard_drawable,),
-            effects=(effect_drawn,),
+            effects=(effect_drawn, effect_campaign_drawn),
         ),
         Transition(
             name="start",

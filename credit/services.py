@@ -2,7 +2,10 @@
 report.
 
 Every function is keyword-only, takes ``actor`` (``None``: the portal itself, or an
-operator at the command line), runs in one transaction and writes its audit event in it.
+operator at the command line), runs in one transaction and writes its audit event in it;
+a record made, corrected or revoked is told to the organization it is about, and a new
+objection to the inspectors who review it, in the same transaction
+(``credit.notifications``).
 Bad input raises ``ValidationError`` (by field) and a refused action ``ServiceError``,
 both before anything is written. A correction or a revocation is a new version of the
 record; the previous version is closed (its ``superseded_at`` set), never rewritten.
@@ -37,6 +40,7 @@ from .constants import (
     unit_fine,
 )
 from .models import CreditRecord, CreditRecordKind, Objection
+from .notifications import objection_filed_told, record_told
 from .selectors import add_months
 
 SYSTEM = "system"
@@ -337,6 +341,7 @@ def _create(
             },
             request=request,
         )
+        record_told(record, "create")
     return record
 
 
@@ -521,9 +526,12 @@ def record_correct(
     reference: str = UNCHANGED,
     evidence: Sequence[StoredFile] = UNCHANGED,
     request: HttpRequest | None = None,
+    tell_subject: bool = True,
 ) -> CreditRecord:
     """Correct a record: a new version with the given fields changed, the rest kept; the
-    version corrected stays readable (``credit.selectors.record_as_known``).
+    version corrected stays readable (``credit.selectors.record_as_known``). The
+    organization is told (``credit.notifications``) unless ``tell_subject`` is false (a
+    correction decided on an objection is told as the objection's decision).
 
     ``record`` must be the current version (else ``ServiceError`` ``stale``); a revoked
     record is not corrected (``revoked``). Changing the kind without a severity takes the
@@ -606,6 +614,8 @@ def record_correct(
             },
             request=request,
         )
+        if tell_subject:
+            record_told(successor, "correct")
     return successor
 
 
@@ -621,10 +631,12 @@ def record_revoke(
     record: CreditRecord,
     reason: str,
     request: HttpRequest | None = None,
+    tell_subject: bool = True,
 ) -> CreditRecord:
     """Revoke a record: a new version in state ``revoked``, which no longer counts for
     standing. The versions before it stay readable. ``record`` must be the current
-    version (``stale``); a revoked record is not revoked again (``revoked``)."""
+    version (``stale``); a revoked record is not revoked again (``revoked``). The
+    organization is told unless ``tell_subject`` is false (as for ``record_correct``)."""
     if not reason.strip():
         raise ValidationError({"reason": [gettext("Say why the record is revoked.")]})
     with transaction.atomic():
@@ -653,6 +665,8 @@ def record_revoke(
             },
             request=request,
         )
+        if tell_subject:
+            record_told(successor, "revoke")
     return successor
 
 
@@ -771,6 +785,7 @@ def objection_file(
             },
             request=request,
         )
+        objection_filed_told(objection)
     return objection
 
 

@@ -10,7 +10,8 @@ below a province) take an objection up and decide it with a reason. A correction
 revocation are made through ``credit.services.record_correct`` / ``record_revoke`` on the
 record's current version, in the transition's transaction: what they refuse (a correction
 that changes nothing, a record already revoked) refuses the decision, and nothing changes.
-The filer (the person who filed it) may withdraw it while it is open.
+The filer (the person who filed it) may withdraw it while it is open. A decision is told to
+the filer and the organization's people in its transaction (``credit.notifications``).
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from portal.services import ServiceError
 from portal.workflow import GuardFailed, Transition, TransitionContext, Workflow
 
 from .models import CreditRecord, Objection
+from .notifications import effect_objection_decided
 
 S = Objection.State
 OPEN = (S.FILED, S.UNDER_REVIEW)
@@ -114,6 +116,7 @@ def effect_correct_record(objection: Objection, context: TransitionContext) -> l
             record=_head(objection),
             reason=context.reason,
             request=context.request,
+            tell_subject=False,  # told as the objection's decision
             **values,
         )
     except (ValidationError, ServiceError) as exc:
@@ -130,6 +133,7 @@ def effect_revoke_record(objection: Objection, context: TransitionContext) -> li
             record=_head(objection),
             reason=context.reason,
             request=context.request,
+            tell_subject=False,  # told as the objection's decision
         )
     except (ValidationError, ServiceError) as exc:
         raise _refusal(exc) from None
@@ -164,7 +168,7 @@ OBJECTION_WORKFLOW: Workflow[Objection] = Workflow(
             _("Uphold the record"),
             permission=may_review,
             guards=(guard_record_not_revoked,),
-            effects=(effect_decided,),
+            effects=(effect_decided, effect_objection_decided),
             reason_required=True,
         ),
         Transition(
@@ -173,7 +177,7 @@ OBJECTION_WORKFLOW: Workflow[Objection] = Workflow(
             S.CORRECTED,
             _("Correct the record"),
             permission=may_review,
-            effects=(effect_correct_record, effect_decided),
+            effects=(effect_correct_record, effect_decided, effect_objection_decided),
             reason_required=True,
         ),
         Transition(
@@ -182,7 +186,7 @@ OBJECTION_WORKFLOW: Workflow[Objection] = Workflow(
             S.REVOKED,
             _("Revoke the record"),
             permission=may_review,
-            effects=(effect_revoke_record, effect_decided),
+            effects=(effect_revoke_record, effect_decided, effect_objection_decided),
             reason_required=True,
         ),
         Transition(

@@ -9,7 +9,11 @@ class PermitsConfig(AppConfig):
     def ready(self) -> None:
         # Register the workflows with the engine in every process (web, worker, commands),
         # and the app's menu entries, work-page sections and demo data with the kernel.
-        from . import hooks, issued, workflows  # noqa: F401
+        from . import guides, hooks, issued, notifications, workflows  # noqa: F401
 
         hooks.register()
+        from . import statistics as permits_statistics
+
+        permits_statistics.register()
         issued.register()
+        notifications.register()

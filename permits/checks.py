@@ -75,6 +75,11 @@ PERMIT_KINDS = frozenset({AK.EXTENSION, AK.CHANGE, AK.CANCELLATION})
 WINDOW_KINDS = frozenset({AK.EXTENSION, AK.CHANGE, AK.CANCELLATION, AK.AFTER_ENTRY})
 # Category C applications that hold a place of the quota.
 QUOTA_STATES = (S.SUBMITTED, S.UNDER_REVIEW, S.INFORMATION_REQUESTED, S.APPROVED)
+# The kinds that bring a worker into a post, and so take a place. The work permit after
+# entry follows a letter that took its place already; an extension, a change or a
+# cancellation concerns a post already counted: refusing them for want of places would
+# leave a worker unable to cancel a permit, or to report a new passport.
+QUOTA_KINDS = frozenset({AK.NEW, AK.SHORT_TERM, AK.CHANGE_EMPLOYER})
 # Fields of the job each kind needs, with their step.
 JOB_FIELDS = (
     "occupation",
@@ -761,7 +766,7 @@ def quota_problems(
     """Category C: a place left in the quota of the province and ``year``. Inside a
     transaction the allocation row is locked, so two applications cannot both take the
     last place."""
-    if category != "C":
+    if category != "C" or application.kind not in QUOTA_KINDS:
         return []
     province = province_of(application.region)
     if province is None:
@@ -784,6 +789,7 @@ def quota_problems(
         Application.objects.filter(
             region=province,
             category="C",
+            kind__in=QUOTA_KINDS,
             state__in=QUOTA_STATES,
             submitted_at__gte=_year_start(year),
             submitted_at__lt=_year_start(year + 1),

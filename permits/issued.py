@@ -18,15 +18,19 @@ what they return, so a later change to the subject changes a document only when 
 re-issued. The status functions read the subject's state on the day, with expiry from the
 dates (as the rest of the app does). Who may download a document: the employer's people
 (and its agency under a power of attorney in force), and the officers who accept or
-decide its applications; an officer who decides may re-issue.
+decide its applications; an officer who decides may re-issue. Who is told when a version
+is ready (``documents.ready``): the employer's people, or for a registration certificate
+the person who registered, with a link to the employer's page of the document.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Iterable
 from typing import Any
 
+from django.urls import reverse
 from django.utils import translation
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
@@ -35,11 +39,13 @@ from permits import checks
 from permits.access import ACCEPT, may_accept, may_act_for, may_act_on, may_decide
 from permits.legacy_models import LegacyDocument
 from permits.models import Application, NotificationLetter, Permit, Registration
+from permits.notifications import employer_people
 from portal import documents
 from portal.access import AnyUser, has_region_permission
 from portal.countries import country_name
 from portal.documents import Content, DocumentKind, Status
-from portal.models import Foreigner, Organization, Passport, Region
+from portal.models import Foreigner, IssuedDocument, Organization, Passport, Region, User
+from portal.notifications import organization_users
 from talent_standards.models import Category
 
 LETTER = "permits.letter"
@@ -482,6 +488,46 @@ def _sees_registration(user: AnyUser, registration: Registration) -> bool:
     return has_region_permission(user, ACCEPT, registration.region_id)
 
 
+# --- Who is told that a document is ready, and where they find it ------------------------------
+# (``portal.documents``: the notification ``documents.ready`` once each version is signed.)
+# A letter or a decision: the employer's people and, when an agency filed the application,
+# the agency's (``permits.notifications.employer_people``, as for the decision itself); a
+# permit: the employer's people; a registration certificate: the person who registered.
+# Each link opens the page of the employer's side that lists the document.
+
+
+def letter_recipients(document: IssuedDocument, letter: NotificationLetter) -> Iterable[User]:
+    return employer_people(letter.application)
+
+
+def letter_url(document: IssuedDocument, letter: NotificationLetter) -> str:
+    return reverse("permits:application", args=[letter.application_id])
+
+
+def permit_recipients(document: IssuedDocument, permit: Permit) -> Iterable[User]:
+    return organization_users(permit.employer_id)
+
+
+def permit_url(document: IssuedDocument, permit: Permit) -> str:
+    return reverse("permits:permit", args=[permit.pk])
+
+
+def decision_recipients(document: IssuedDocument, application: Application) -> Iterable[User]:
+    return employer_people(application)
+
+
+def decision_url(document: IssuedDocument, application: Application) -> str:
+    return reverse("permits:application", args=[application.pk])
+
+
+def registration_recipients(document: IssuedDocument, registration: Registration) -> Iterable[User]:
+    return [registration.applicant]
+
+
+def registration_url(document: IssuedDocument, registration: Registration) -> str:
+    return reverse("permits:registration_detail", args=[registration.pk])
+
+
 def register() -> None:
     documents.register_kind(
         DocumentKind(
@@ -496,6 +542,8 @@ def register() -> None:
             may_view=lambda user, letter: _sees_application(user, letter.application),
             may_reissue=lambda user, letter: may_decide(user, letter.application),
             select_related=("application",),
+            recipients=letter_recipients,
+            recipient_url=letter_url,
         )
     )
     documents.register_kind(
@@ -511,6 +559,8 @@ def register() -> None:
             may_view=_sees_permit,
             may_reissue=lambda user, permit: may_decide(user, permit.application),
             select_related=("application",),
+            recipients=permit_recipients,
+            recipient_url=permit_url,
         )
     )
     documents.register_kind(
@@ -525,6 +575,8 @@ def register() -> None:
             status=decision_status,
             may_view=_sees_application,
             may_reissue=may_decide,
+            recipients=decision_recipients,
+            recipient_url=decision_url,
         )
     )
     documents.register_kind(
@@ -543,6 +595,8 @@ def register() -> None:
                 if application.state == Application.State.NOT_ACCEPTED
                 else may_decide(user, application)
             ),
+            recipients=decision_recipients,
+            recipient_url=decision_url,
         )
     )
     documents.register_kind(
@@ -559,6 +613,8 @@ def register() -> None:
             may_reissue=lambda user, registration: has_region_permission(
                 user, ACCEPT, registration.region_id
             ),
+            recipients=registration_recipients,
+            recipient_url=registration_url,
         )
     )
     documents.register_number_lookup(permit_number_lookup)

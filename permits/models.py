@@ -638,6 +638,11 @@ class Application(models.Model):
                 fields=["region", "state", "due_on", "submitted_at", "id"],
                 name="application_queue_order_idx",
             ),
+            # The statistics' refresh (permits.statistics): the months touched since the
+            # last one (saved since, by updated_at) and a month's applications of a
+            # province (by submitted_at), without scanning the table each time.
+            models.Index(fields=["submitted_at", "region"], name="application_submitted_idx"),
+            models.Index(fields=["updated_at"], name="application_updated_idx"),
             models.Index(
                 fields=["region", "due_on", "submitted_at", "id"],
                 condition=Q(
@@ -1273,5 +1278,6 @@ class Vacancy(models.Model):
 
 
 # Documents issued before the 2017 system (Alien Employment Licence, Foreign Expert
-# Certificate) live in their own module; importing it here registers their models.
-from permits import legacy_models  # noqa: E402, F401
+# Certificate) and the statistics' summaries live in their own modules; importing them
+# here registers their models.
+from permits import legacy_models, statistics_models  # noqa: E402, F401

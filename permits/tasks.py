@@ -48,3 +48,55 @@ def escalate_overdue_applications() -> list[str]:
     if escalated:
         logger.warning("escalated %d overdue applications", len(escalated))
     return escalated
+
+
+@shared_task(
+    name="permits.tasks.remind_deadlines",
+    acks_late=True,
+    autoretry_for=(Exception,),
+    retry_backoff=True,
+    max_retries=3,
+)
+def remind_deadlines() -> dict[str, list[str]]:
+    """Officers warned of applications due within ``PORTAL_DEADLINE_WARNING_WORKING_DAYS``
+    working days, employers told of permits whose extension window has opened; each once
+    (``permits.notifications``)."""
+    from permits import notifications
+
+    today = timezone.localdate()
+    report = {
+        "deadlines": notifications.deadlines_remind(today=today),
+        "permits_expiring": notifications.permits_expiring_remind(today=today),
+    }
+    if report["deadlines"] or report["permits_expiring"]:
+        logger.info(
+            "warned of %d deadlines and %d expiring permits",
+            len(report["deadlines"]),
+            len(report["permits_expiring"]),
+        )
+    return report
+
+
+@shared_task(
+    name="permits.tasks.refresh_statistics",
+    acks_late=True,
+    autoretry_for=(Exception,),
+    retry_backoff=True,
+    max_retries=3,
+)
+def refresh_statistics() -> dict[str, object]:
+    """The statistics summaries brought up to date with what changed since the last run
+    (``permits.statistics.statistics_refresh``), and recomputed in full once a day."""
+    import datetime as dt
+
+    from permits.statistics import statistics_refresh
+
+    report = statistics_refresh(full_after=dt.timedelta(days=1))
+    return {
+        "full": report.full,
+        "pairs": report.pairs,
+        "monthly_rows": report.monthly_rows,
+        "histogram_rows": report.histogram_rows,
+        "changed": report.changed,
+        "seconds": round(report.seconds, 3),
+    }

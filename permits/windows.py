@@ -217,3 +217,48 @@ def window_problems(application: Application, today: dt.date) -> list[Problem]:
         return []
     # Change: a late report is accepted and flagged (is_late_change), never refused.
     return []
+
+
+def window_help(application: Application) -> str:
+    """What the form tells the employer about the window of ``application``, from the
+    rule the submission check enforces (so the form, the check and the service guide say
+    the same numbers). Empty for kinds without a window."""
+    kind = application.kind
+    region_id = _region_id(application)
+    if kind == Kind.EXTENSION:
+        permit = application.permit
+        w = rules.window(WindowRule.Kind.EXTENSION, region_id)
+        if permit is None:
+            return gettext(
+                "An extension is filed from %(opens)d to %(closes)d days before expiry."
+            ) % {
+                "opens": w.opens_days,
+                "closes": w.closes_days,
+            }
+        span = extension_span(permit)
+        return gettext(
+            "The permit is valid until %(until)s: the extension can be filed from %(first)s "
+            "to %(last)s (%(opens)d to %(closes)d days before expiry)."
+        ) % {
+            "until": _fmt(permit.valid_until),
+            "first": _fmt(span.first),
+            "last": _fmt(span.last),
+            "opens": w.opens_days,
+            "closes": w.closes_days,
+        }
+    if kind == Kind.CHANGE:
+        w = rules.window(WindowRule.Kind.CHANGE, region_id)
+        return gettext("Report within %(days)d working days of the change.") % {
+            "days": w.closes_days
+        }
+    if kind == Kind.CANCELLATION:
+        w = rules.window(WindowRule.Kind.CANCELLATION, region_id)
+        return gettext("Cancel within %(days)d working days after the contract ends.") % {
+            "days": w.closes_days
+        }
+    if kind == Kind.AFTER_ENTRY:
+        w = rules.window(WindowRule.Kind.AFTER_ENTRY, region_id)
+        return gettext("The work permit is applied for within %(days)d days of entry.") % {
+            "days": w.closes_days
+        }
+    return ""

@@ -37,3 +37,11 @@ def navigation_menu(request: HttpRequest) -> dict[str, Any]:
         "portal_name": settings.PORTAL_NAME,
         "user_roles": roles,
     }
+
+
+def notifications_unread(request: HttpRequest) -> dict[str, Any]:
+    """The unread count for the header: counted (one COUNT on a partial index) only when a
+    template reads it, and never for an anonymous visitor."""
+    from portal.notifications import UnreadNotifications
+
+    return {"notifications_unread": UnreadNotifications(getattr(request, "user", None))}

@@ -14,8 +14,9 @@ re-issue it). The kernel then does the rest the same way for every kind:
     Locks the row, returns at once if it is ready (a task run twice stores one file),
     renders the PDF, signs the QR payload and the file with the key in service, removes
     whatever a killed render left at the document's path, stores the file with its
-    SHA-256, and marks it ready, all in one transaction: a worker killed mid-render leaves
-    the row pending and the sweeper queues it again.
+    SHA-256, marks it ready and tells the people the kind names (``recipients``, the
+    notification ``documents.ready``), all in one transaction: a worker killed mid-render
+    leaves the row pending and the sweeper queues it again.
 ``document_reissue``
     A new version with the subject's current data; the old one is kept, marked superseded,
     and reads so on the verify page.
@@ -47,7 +48,9 @@ from django.utils.translation import gettext_lazy as _
 
 from portal import docverify, signing
 from portal.audit import audit_record
+from portal.kernel_notifications import DOCUMENTS_READY, bilingual
 from portal.models import IssuedDocument, Organization, Region, User
+from portal.notifications import notify
 from portal.pdf import render_template_pdf
 
 logger = logging.getLogger(__name__)
@@ -98,6 +101,12 @@ class DocumentKind:
     may_reissue: Callable[[Any, Any], bool]
     # Related rows the status function reads, fetched with the subject.
     select_related: tuple[str, ...] = ()
+    # Who is told (``documents.ready``) when a version is ready, given the document and
+    # its subject; None: nobody.
+    recipients: Callable[[IssuedDocument, Any], Iterable[User]] | None = None
+    # The page where they find it (a path from ``reverse``), given the document and its
+    # subject; None: the notification links nowhere.
+    recipient_url: Callable[[IssuedDocument, Any], str] | None = None
 
 
 KINDS: dict[str, DocumentKind] = {}
@@ -408,7 +417,34 @@ def document_render(document_id: int) -> IssuedDocument | None:
             data={"sha256": document.sha256, "key": record.kid, "attempt": document.attempts},
             actor_repr="portal worker",
         )
+        _notify_ready(document)
         return document
+
+
+def _notify_ready(document: IssuedDocument) -> None:
+    """Tell the people the kind names that this version is ready (``documents.ready``),
+    inside the render's transaction: once per version (the event key), whatever the task's
+    retries. A version superseded before it was rendered tells nobody: its successor
+    will. A failure to tell is logged and never keeps the document from being ready."""
+    spec = KINDS[document.kind]
+    if spec.recipients is None or document.superseded_at is not None:
+        return
+    try:
+        with transaction.atomic():
+            subject = subject_of(document)
+            notify(
+                kind=DOCUMENTS_READY,
+                event_key=f"document:{document.pk}:ready:{document.version}",
+                recipients=spec.recipients(document, subject),
+                params={
+                    **bilingual("title", spec.title_zh, spec.title_en),
+                    "number": document.number,
+                    "version": document.version,
+                },
+                url=spec.recipient_url(document, subject) if spec.recipient_url else "",
+            )
+    except Exception:
+        logger.exception("could not tell that document %s is ready", document.pk)
 
 
 def document_record_failure(document_id: int, error: BaseException, *, final: bool) -> None:

@@ -33,15 +33,23 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from django.core.exceptions import ValidationError
-from django.core.mail import send_mail
 from django.db import IntegrityError, migrations, models, transaction
 from django.http import HttpRequest
-from django.utils import timezone, translation
+from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from portal.access import has_national_permission, has_region_permission, has_role
 from portal.audit import audit_record
+from portal.kernel_notifications import (
+    FILING_OUTCOMES,
+    FILINGS_DECIDED,
+    FILINGS_EXPIRING,
+    FILINGS_LAPSED,
+    FILINGS_SUBMITTED,
+    bilingual,
+)
 from portal.models import (
     FilingReminder,
     Organization,
@@ -57,6 +65,7 @@ from portal.models.filing import (
     FilingBase,
     FilingState,
 )
+from portal.notifications import notify, role_holders
 from portal.roles import Role
 from portal.workflow import (
     GuardFailed,
@@ -269,6 +278,67 @@ def effect_publish(filing: FilingBase, context: TransitionContext) -> list[str]:
     return ["published_at"]
 
 
+# --- Notifications (told inside the transition's transaction) -----------------------------------
+
+
+def _filing_values(filing: FilingBase) -> dict[str, str | int]:
+    """What a notification about a filing says of it: plain values, the title in both
+    languages (``portal.kernel_notifications``)."""
+    return {**bilingual("title", filing.title_zh, filing.title_en), "version": filing.version}
+
+
+def filing_page(filing: FilingBase, audience: str) -> str:
+    """The page of ``filing`` for ``audience`` (``"drafting"`` or ``"review"``): the one
+    its kind names (``register_filing_kind(page_url=...)``), else the work page, whose
+    sections list the drafters' filings and the reviewers' queue."""
+    kind = kind_of(filing)
+    url = kind.page_url(filing, audience) if kind.page_url is not None else ""
+    return url or reverse("portal:dashboard")
+
+
+def _event_key(filing: FilingBase, what: str, context: TransitionContext) -> str:
+    # A filing may be filed, returned and filed again: each time is its own event.
+    return f"{filing._meta.label_lower}:{filing.pk}:{what}:{context.now.isoformat()}"
+
+
+def effect_notify_submitted(filing: FilingBase, context: TransitionContext) -> list[str]:
+    """Work owed: the ministry's reviewers are told that a filing waits for review."""
+    region = filing.region
+    notify(
+        kind=FILINGS_SUBMITTED,
+        event_key=_event_key(filing, "submit", context),
+        recipients=role_holders(Role.MINISTRY_REVIEWER),
+        params={
+            **_filing_values(filing),
+            **bilingual("province", region.name_zh, region.name_en),
+            "date": _today(context).isoformat(),
+        },
+        url=filing_page(filing, "review"),
+    )
+    return []
+
+
+def effect_notify_decided(filing: FilingBase, context: TransitionContext) -> list[str]:
+    """The province's drafters are told what the ministry decided (approved, returned,
+    or withdrawn by a reviewer; a drafter withdrawing the province's own version tells
+    nobody)."""
+    name = context.transition.name
+    if name == "withdraw" and may_draft(context.actor, filing):
+        return []
+    notify(
+        kind=FILINGS_DECIDED,
+        event_key=_event_key(filing, name, context),
+        recipients=drafters_of(filing.region_id),
+        params={
+            **_filing_values(filing),
+            "outcome": FILING_OUTCOMES[name],
+            "reason": context.reason,
+        },
+        url=filing_page(filing, "drafting"),
+    )
+    return []
+
+
 # --- Registry ----------------------------------------------------------------------------------
 
 
@@ -284,6 +354,8 @@ class FilingKind:
     comment_fields: Callable[[models.Model], dict[str, Any]] | None = None
     # Whether a part (an entry, a route) belongs to the filing.
     owns_part: Callable[[FilingBase, models.Model], bool] | None = None
+    # The filing's page for an audience ("drafting", "review"), linked from notifications.
+    page_url: Callable[[FilingBase, str], str] | None = None
 
 
 FILING_KINDS: dict[str, FilingKind] = {}
@@ -324,7 +396,7 @@ def build_filing_workflow(name: str, model: type[FilingBase]) -> Workflow[Any]:
                 _("File with the ministry"),
                 permission=may_draft,
                 guards=(guard_content, guard_validity, guard_comments_answered),
-                effects=(_stamp("submitted_at"),),
+                effects=(_stamp("submitted_at"), effect_notify_submitted),
             ),
             Transition(
                 "recall",
@@ -348,7 +420,7 @@ def build_filing_workflow(name: str, model: type[FilingBase]) -> Workflow[Any]:
                 _("Approve"),
                 permission=may_review,
                 guards=(guard_validity,),
-                effects=(_stamp("approved_at"),),
+                effects=(_stamp("approved_at"), effect_notify_decided),
             ),
             Transition(
                 "return",
@@ -357,6 +429,7 @@ def build_filing_workflow(name: str, model: type[FilingBase]) -> Workflow[Any]:
                 _("Return with reasons"),
                 permission=may_review,
                 reason_required=True,
+                effects=(effect_notify_decided,),
             ),
             Transition(
                 "revise",
@@ -381,7 +454,7 @@ def build_filing_workflow(name: str, model: type[FilingBase]) -> Workflow[Any]:
                 _("Withdraw"),
                 permission=may_withdraw,
                 reason_required=True,
-                effects=(_stamp("withdrawn_at"),),
+                effects=(_stamp("withdrawn_at"), effect_notify_decided),
             ),
             Transition(
                 "supersede",
@@ -411,6 +484,7 @@ def register_filing_kind(
     content_problems: Callable[[FilingBase], list[str]] | None = None,
     comment_fields: Callable[[models.Model], dict[str, Any]] | None = None,
     owns_part: Callable[[FilingBase, models.Model], bool] | None = None,
+    page_url: Callable[[FilingBase, str], str] | None = None,
 ) -> FilingKind:
     kind = FilingKind(
         model=model,
@@ -419,6 +493,7 @@ def register_filing_kind(
         content_problems=content_problems,
         comment_fields=comment_fields,
         owns_part=owns_part,
+        page_url=page_url,
     )
     FILING_KINDS[model._meta.label_lower] = kind
     return kind
@@ -711,38 +786,23 @@ def _remind(filing: FilingBase, milestone: str, today: dt.date) -> str | None:
                 target=filing,
                 data={"milestone": milestone, "recipients": len(recipients)},
             )
-            transaction.on_commit(lambda: _send_reminders(filing, milestone, recipients))
+            # In the reminder's transaction: the inbox rows now, the e-mails (in each
+            # drafter's language) after the commit; the reminder row above makes it once.
+            assert filing.expires_on is not None
+            notify(
+                kind=(
+                    FILINGS_LAPSED
+                    if milestone == FilingReminder.Milestone.EXPIRED
+                    else FILINGS_EXPIRING
+                ),
+                event_key=f"{label}:{filing.pk}:reminder:{milestone}",
+                recipients=recipients,
+                params={**_filing_values(filing), "date": filing.expires_on.isoformat()},
+                url=filing_page(filing, "drafting"),
+            )
     except IntegrityError:  # sent already
         return None
     return f"{label}#{filing.pk}:{milestone}"
-
-
-def _send_reminders(filing: FilingBase, milestone: str, recipients: list[User]) -> None:
-    for user in recipients:
-        if not user.email:
-            continue
-        with translation.override(user.preferred_language):
-            if milestone == FilingReminder.Milestone.EXPIRED:
-                subject = gettext("%(title)s has lapsed") % {"title": filing.title}
-                body = gettext(
-                    "%(title)s (version %(version)s) reached the end of its validity on "
-                    "%(date)s and is no longer in force. File a new version to restore it."
-                )
-            else:
-                subject = gettext("%(title)s expires on %(date)s") % {
-                    "title": filing.title,
-                    "date": filing.expires_on,
-                }
-                body = gettext(
-                    "%(title)s (version %(version)s) is valid until %(date)s. A version not "
-                    "renewed by then lapses by itself: prepare and file the next version."
-                )
-            body = body % {
-                "title": filing.title,
-                "version": filing.version,
-                "date": filing.expires_on,
-            }
-        send_mail(subject, body, None, [user.email])
 
 
 def filings_daily(today: dt.date | None = None) -> DailyReport:

@@ -89,5 +89,44 @@ register(
         "staff_users", _("Users and roles"), "portal:staff_users", frozenset({"site_admin"}), 90
     )
 )
+register(NavItem("publications", _("Announcements and policy"), "publications:list", PUBLIC, 25))
+register(
+    NavItem(
+        "publishing_desk",
+        _("Publishing desk"),
+        "publications:desk",
+        frozenset({Role.INFORMATION_OFFICER.value}),
+        order=40,
+    )
+)
+register(
+    NavItem(
+        "provincial_reports",
+        _("Reports from the provinces"),
+        "publications:reports",
+        frozenset({Role.MINISTRY_REVIEWER.value}),
+        order=41,
+    )
+)
 register(NavItem("verify", _("Verify a document"), "portal:verify", PUBLIC, order=60))
+register(NavItem("guides", _("Service guides"), "guides:list", PUBLIC, order=58))
+register(NavItem("open_statistics", _("Open statistics"), "statistics:public", PUBLIC, 66))
+register(
+    NavItem(
+        "statistics",
+        _("Statistics"),
+        "statistics:regulators",
+        frozenset(
+            {
+                Role.ACCEPTANCE_OFFICER.value,
+                Role.DECISION_OFFICER.value,
+                Role.INSPECTOR.value,
+                Role.STANDARDS_DRAFTER.value,
+                Role.MINISTRY_REVIEWER.value,
+                Role.SITE_ADMIN.value,
+            }
+        ),
+        order=87,
+    )
+)
 register(NavItem("api", _("API"), "api-docs", PUBLIC, order=95))

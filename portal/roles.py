@@ -29,6 +29,7 @@ class Role(models.TextChoices):
     INSPECTOR = "inspector", _("Inspector")
     PARTNER_READER = "partner_reader", _("Partner agency reader")
     STAKEHOLDER = "stakeholder", _("Consulted stakeholder")
+    INFORMATION_OFFICER = "information_officer", _("Information officer")
     SITE_ADMIN = "site_admin", _("Site administrator")
 
 
@@ -216,6 +217,17 @@ ROLE_SPECS: dict[str, RoleSpec] = {
             object_permissions=("respond_to_consultations",),
             description=_(
                 "Comments for an industry association or agency on drafts it is consulted on."
+            ),
+        ),
+        RoleSpec(
+            Role.INFORMATION_OFFICER,
+            Scope.ORGANIZATION,
+            frozenset({K.PROVINCIAL_AUTHORITY, K.MINISTRY}),
+            object_permissions=("publish_information",),
+            requires_second_factor=True,
+            description=_(
+                "Drafts and approves the authority's announcements, policy interpretations, "
+                "FAQ entries and reports to the ministry."
             ),
         ),
         RoleSpec(

@@ -161,3 +161,60 @@ def documents_sweep_task() -> int:
     from portal.documents import documents_sweep
 
     return len(documents_sweep())
+
+
+@shared_task(
+    name="portal.tasks.send_notification_email",
+    bind=True,
+    acks_late=True,
+    reject_on_worker_lost=True,
+    max_retries=None,
+)
+def send_notification_email(self: Any, notification_id: int) -> str:
+    """Send the e-mail of one notification (``portal.notifications.notification_email_send``).
+
+    Idempotent: the row is locked and the e-mail sent only while it is pending, then marked
+    sent, so a message delivered twice sends one e-mail. A failure is recorded and retried
+    with exponential backoff; after ``portal.notifications.EMAIL_RETRIES`` retries the
+    e-mail is marked failed (the inbox row stays).
+    """
+    from portal.notifications import (
+        EMAIL_RETRIES,
+        notification_email_failure,
+        notification_email_send,
+    )
+
+    attempt = self.request.retries
+    while True:
+        try:
+            return notification_email_send(notification_id)
+        except Exception as error:
+            final = attempt >= EMAIL_RETRIES
+            notification_email_failure(notification_id, error, final=final)
+            if final:
+                logger.exception(
+                    "e-mail of notification %s failed after %d attempts",
+                    notification_id,
+                    attempt + 1,
+                )
+                return "failed"
+            if self.request.is_eager:
+                # No broker (the embedded default, tests): try again at once, in-process.
+                attempt += 1
+                continue
+            raise self.retry(exc=error, countdown=min(600, 30 * 2**attempt)) from error
+
+
+@shared_task(
+    name="portal.tasks.notifications_sweep",
+    acks_late=True,
+    autoretry_for=(Exception,),
+    retry_backoff=True,
+    max_retries=3,
+)
+def notifications_sweep_task() -> int:
+    """Queue again the notification e-mails whose message was lost
+    (``portal.notifications.notifications_sweep``)."""
+    from portal.notifications import notifications_sweep
+
+    return len(notifications_sweep())

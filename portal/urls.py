@@ -111,6 +111,11 @@ urlpatterns = [
 
 urlpatterns += i18n_patterns(
     path("", include((portal_patterns, "portal"), namespace="portal")),
+    # What the portal tells people: each part is its own URLconf in the kernel.
+    path("", include("portal.notification_urls", namespace="notifications")),
+    path("", include("portal.guide_urls", namespace="guides")),
+    path("", include("portal.publication_urls", namespace="publications")),
+    path("", include("portal.statistics_urls", namespace="statistics")),
     path("", include("catalogs.urls", namespace="catalogs")),
     path("", include("talent_standards.urls", namespace="standards")),
     path("", include("permits.urls", namespace="permits")),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.urls import reverse
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -12,6 +13,7 @@ from portal.api import root as api_root
 from portal.dashboard import DashboardSection
 from portal.filings import register_filing_kind
 from portal.navigation import PUBLIC, NavItem
+from portal.publications import SubjectKind, register_subject
 from portal.roles import Role
 
 WORKFLOW_NAME = "talent_standards.regional_standard"
@@ -36,6 +38,12 @@ def owns_part(standard: Any, part: Any) -> bool:
     return getattr(part, "regional_standard_id", None) == standard.pk
 
 
+def page_url(filing: Any, audience: str) -> str:
+    """The page a notification about ``filing`` opens: the drafters' or the reviewers'."""
+    name = "standards:drafting_standard" if audience == "drafting" else "standards:review_standard"
+    return reverse(name, args=[filing.pk])
+
+
 def register() -> None:
     from .models import RegionalStandard
 
@@ -46,6 +54,7 @@ def register() -> None:
         content_problems=content_problems,
         comment_fields=comment_fields,
         owns_part=owns_part,
+        page_url=page_url,
     )
     navigation.register(
         NavItem("standards", _("Talent standards"), "standards:standards", PUBLIC, order=22)
@@ -116,6 +125,24 @@ def register() -> None:
     api_root.register("points_tables", "api:points-table-list")
     api_root.register("recognition_validity", "api:recognition-validity")
 
+    from . import statistics as standard_statistics
+
+    # Coverage of the regional standards on the statistics pages.
+    standard_statistics.register()
+
     from . import demo_data
 
     demo.register("Talent standards", demo_data.load)
+
+    from . import publication_subjects
+
+    # Publications may be about a province's regional standard (key: its division code) or
+    # the national unified standard (key "national").
+    register_subject(
+        SubjectKind(
+            publication_subjects.SUBJECT,
+            _("Talent standard"),
+            publication_subjects.options,
+            publication_subjects.describe,
+        )
+    )

@@ -111,3 +111,49 @@ class RoleHelper:
             scope = {}
         services.role_grant(actor=None, user=user, role=role, **scope)
         return user
+
+
+# Information officers (publications): a provincial authority here; a ministry officer is
+# made with ``roles.user(Role.INFORMATION_OFFICER, organization=<the ministry>)``.
+ORGANIZATION_TRAITS[Role.INFORMATION_OFFICER] = {"authority": True}
+
+
+# --- Applications (statistics tests, benchmarks) ------------------------------------------------
+
+import datetime as _dt  # noqa: E402
+from zoneinfo import ZoneInfo as _ZoneInfo  # noqa: E402
+
+_CHINA = _ZoneInfo("Asia/Shanghai")
+
+
+class ForeignerFactory(DjangoModelFactory):
+    class Meta:
+        model = "portal.Foreigner"
+
+    surname = factory.Sequence(lambda n: f"WORKER{n}")
+    given_names = "ALEX"
+    sex = "F"
+    date_of_birth = _dt.date(1990, 1, 1)
+    nationality = "DEU"
+
+
+class ApplicationFactory(DjangoModelFactory):
+    """An application as the ORM stores it, in the state and with the times given (no
+    workflow, no clocks): ``submitted_at`` defaults to 9:00 China time on 2026-06-01 for
+    every state but a draft."""
+
+    class Meta:
+        model = "permits.Application"
+
+    number = factory.Sequence(lambda n: f"TF{n:08d}")
+    kind = "new"
+    state = "submitted"
+    employer = factory.SubFactory(OrganizationFactory)
+    created_by = factory.SubFactory(UserFactory, organization=factory.SelfAttribute("..employer"))
+    region = factory.LazyFunction(lambda: region("310000"))
+    work_region = factory.SelfAttribute("region")
+    foreigner = factory.SubFactory(ForeignerFactory)
+    category = "B"
+    submitted_at = factory.LazyAttribute(
+        lambda a: None if a.state == "draft" else _dt.datetime(2026, 6, 1, 9, tzinfo=_CHINA)
+    )

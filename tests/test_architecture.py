@@ -59,6 +59,11 @@ KERNEL_PUBLIC_MODULES = PUBLIC_MODULES | {
     "documents",
     "docverify",
     "spreadsheets",
+    "charts",
+    "guides",
+    "statistics",
+    "publications",
+    "notifications",
     "ratelimit",
 }
 KERNEL_PUBLIC_LIST = ", ".join(sorted(KERNEL_PUBLIC_MODULES))

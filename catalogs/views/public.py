@@ -42,6 +42,7 @@ from catalogs.serializers import CatalogEntrySerializer
 from portal.models import Region
 from portal.models.filing import FilingStatus
 from portal.pagination import page_of
+from portal.publications import subject_stamp
 
 SEARCH_PAGE_SIZE = 50
 ENTRIES_PAGE_SIZE = 50
@@ -49,7 +50,7 @@ PUBLIC_MAX_AGE = 300  # seconds a page of published content may be kept
 TREE_CACHE_SECONDS = 24 * 60 * 60
 # Part of every ETag: bump it when the markup of a version's page or the format of the
 # downloads changes, so that no browser keeps a copy made by the older code.
-RENDER_REVISION = "1"
+RENDER_REVISION = "2"
 
 # The drafters' upload columns (catalogs.services.UPLOAD_COLUMNS) plus the titles: a
 # download can be edited and uploaded as the next version.
@@ -410,11 +411,12 @@ def _page_etag(request: HttpRequest, province_code: str, version: str) -> str | 
     catalog = _version(request, province_code, version)
     if catalog is None:
         return None
-    # The page names the version in force, is in the page's language and shows who is
-    # signed in.
+    # The page names the version in force, is in the page's language, shows who is
+    # signed in and what was published about the province's catalog.
     user = request.user.pk if request.user.is_authenticated else 0
     in_force = getattr(catalog, "version_in_force", None)
-    return _etag(catalog, in_force, translation.get_language(), user)
+    about = subject_stamp("catalog", catalog.region.code)
+    return _etag(catalog, in_force, translation.get_language(), user, about)
 
 
 def _download_etag(request: HttpRequest, province_code: str, version: str) -> str | None:

@@ -29,10 +29,10 @@ KIND_HELP = {
     AK.NEW: _("Work of more than 90 days: the notification letter, then the permit after entry."),
     AK.SHORT_TERM: _("Work of 90 days or less, done on the letter alone."),
     AK.AFTER_ENTRY: _("The worker has entered China with the notification letter."),
-    AK.EXTENSION: _("The same post, filed 30 to 90 days before the permit expires."),
-    AK.CHANGE: _("Personal details or the post changed: report within 10 working days."),
+    AK.EXTENSION: _("The same post, filed in the weeks before the permit expires."),
+    AK.CHANGE: _("Personal details or the post changed: report it soon after the change."),
     AK.CHANGE_EMPLOYER: _("A worker holding a permit at another employer comes to you."),
-    AK.CANCELLATION: _("The contract has ended: cancel within 10 working days."),
+    AK.CANCELLATION: _("The contract has ended: cancel the permit."),
 }
 BONUS_CHOICES = [
     ("top_university", _("Graduate of a well-known foreign university")),
@@ -173,7 +173,6 @@ class DetailsForm(StepForm):
     entry_date = forms.DateField(
         label=_("Date of entry into China"),
         widget=DATE_WIDGET,
-        help_text=_("The permit is applied for within 15 days of entry."),
     )
     change_kind = forms.ChoiceField(
         label=_("What changed"), choices=Application.ChangeKind.choices, widget=forms.RadioSelect
@@ -188,8 +187,10 @@ class DetailsForm(StepForm):
         AK.CANCELLATION: ("contract_end",),
     }
 
-    def __init__(self, *args: Any, kind: str, **kwargs: Any):
+    def __init__(self, *args: Any, kind: str, window_help: str = "", **kwargs: Any):
         super().__init__(*args, **kwargs)
+        # The window as the submission check enforces it (``permits.windows.window_help``).
+        self.window_help = window_help
         keep = self.FIELDS_BY_KIND.get(kind, ())
         for name in list(self.fields):
             if name not in keep:
@@ -201,6 +202,11 @@ class DetailsForm(StepForm):
             )
         elif kind == AK.CANCELLATION:
             self.fields["contract_end"].label = _("Day the contract ended")
+            self.fields["contract_end"].help_text = window_help
+        elif kind == AK.AFTER_ENTRY:
+            self.fields["entry_date"].help_text = window_help
+        elif kind == AK.CHANGE:
+            self.fields["change_date"].help_text = window_help
 
 
 class JobForm(StepForm):

@@ -21,7 +21,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from permits import issuance
+from permits import issuance, notifications
 from permits.access import may_decide
 from permits.models import Application, NotificationLetter, Permit
 from permits.workflows.permit import LETTER_WORKFLOW, PERMIT_WORKFLOW
@@ -194,7 +194,8 @@ def _overdue(today: dt.date) -> QuerySet[Application]:
 def applications_escalate_overdue(*, today: dt.date, batch_size: int = BATCH_SIZE) -> list[str]:
     """Flag every open application whose clock runs and whose due date has passed, once
     (``escalated_at``), with an audit event ``permits.application.escalated`` by the
-    system; the numbers escalated now."""
+    system, and tell the decision officers of the province (``permits.deadline_missed``);
+    the numbers escalated now."""
     done: list[str] = []
     for ids in _keyset(_overdue(today), batch_size):
         for pk in ids:
@@ -215,5 +216,6 @@ def applications_escalate_overdue(*, today: dt.date, batch_size: int = BATCH_SIZ
                         "region": locked.region_id,
                     },
                 )
+                notifications.tell_overdue(locked)
             done.append(locked.number)
     return done

@@ -43,7 +43,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from catalogs import selectors as catalog_selectors
-from permits import checks, clocks, documents, labour_market
+from permits import checks, clocks, documents, labour_market, windows
 from permits.access import employer_ids_for, may_act_on
 from permits.checks import Recognition
 from permits.forms.applications import (
@@ -526,7 +526,12 @@ def _step_form(application: Application, step: str, data: Any = None) -> StepFor
             "change_date": application.change_date,
             "contract_end": application.contract_end,
         }
-        return DetailsForm(data, kind=application.kind, initial=initial)
+        return DetailsForm(
+            data,
+            kind=application.kind,
+            initial=initial,
+            window_help=windows.window_help(application),
+        )
     if step == "job":
         return JobForm(data, initial=JobForm.initial_from(application))
     if step == "worker":

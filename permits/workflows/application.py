@@ -26,7 +26,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from permits import clocks, windows
+from permits import clocks, notifications, windows
 from permits.access import may_accept, may_act_on, may_decide
 from permits.models import (
     Application,
@@ -334,7 +334,11 @@ APPLICATION_WORKFLOW: Workflow[Application] = Workflow(
             _("Return for correction"),
             permission=may_accept,
             guards=(guard_items,),
-            effects=(_open_request(InformationRequest.Stage.CORRECTION), effect_returned),
+            effects=(
+                _open_request(InformationRequest.Stage.CORRECTION),
+                effect_returned,
+                notifications.effect_returned,
+            ),
         ),
         Transition(
             "refuse_acceptance",
@@ -343,7 +347,7 @@ APPLICATION_WORKFLOW: Workflow[Application] = Workflow(
             _("Refuse to accept"),
             permission=may_accept,
             guards=(_guard_reasons(RejectionReason.Stage.ACCEPTANCE),),
-            effects=(effect_refused,),
+            effects=(effect_refused, notifications.effect_decided),
             reason_required=True,
         ),
         Transition(
@@ -356,6 +360,7 @@ APPLICATION_WORKFLOW: Workflow[Application] = Workflow(
             effects=(
                 _open_request(InformationRequest.Stage.INFORMATION),
                 effect_information_requested,
+                notifications.effect_information_requested,
             ),
         ),
         Transition(
@@ -384,7 +389,7 @@ APPLICATION_WORKFLOW: Workflow[Application] = Workflow(
             _("Approve"),
             permission=may_decide,
             guards=(guard_approval,),
-            effects=(effect_approved,),
+            effects=(effect_approved, notifications.effect_decided),
         ),
         Transition(
             "reject",
@@ -393,7 +398,7 @@ APPLICATION_WORKFLOW: Workflow[Application] = Workflow(
             _("Reject"),
             permission=may_decide,
             guards=(_guard_reasons(RejectionReason.Stage.DECISION),),
-            effects=(effect_refused,),
+            effects=(effect_refused, notifications.effect_decided),
             reason_required=True,
         ),
         Transition(

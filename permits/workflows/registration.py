@@ -24,6 +24,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from credit import selectors as credit_selectors
+from permits import notifications
 from permits.access import ACCEPT
 from permits.models import Registration
 from portal import services as portal_services
@@ -204,7 +205,7 @@ REGISTRATION_WORKFLOW: Workflow[Registration] = Workflow(
             _("Approve"),
             permission=may_review,
             guards=(guard_identifier_free, guard_standing, guard_applicant_free),
-            effects=(effect_approved,),
+            effects=(effect_approved, notifications.effect_registration_decided),
         ),
         Transition(
             "return_for_correction",
@@ -212,7 +213,7 @@ REGISTRATION_WORKFLOW: Workflow[Registration] = Workflow(
             S.RETURNED,
             _("Return for correction"),
             permission=may_review,
-            effects=(effect_returned,),
+            effects=(effect_returned, notifications.effect_registration_decided),
             reason_required=True,
         ),
         Transition(
@@ -221,7 +222,7 @@ REGISTRATION_WORKFLOW: Workflow[Registration] = Workflow(
             S.REJECTED,
             _("Reject"),
             permission=may_review,
-            effects=(effect_decided,),
+            effects=(effect_decided, notifications.effect_registration_decided),
             reason_required=True,
         ),
         Transition(

@@ -17,6 +17,8 @@ from .grants import (
     RegionUserObjectPermission,
 )
 from .identity import Foreigner, Organization, Passport, Region, User
+from .notification import Notification, NotificationPreference
+from .publication import Publication, PublicationLink
 from .security import TOTPDevice
 from .sequences import Sequence
 from .workflow import TransitionRecord
@@ -29,10 +31,14 @@ __all__ = [
     "HolidayDate",
     "HolidayYear",
     "IssuedDocument",
+    "Notification",
+    "NotificationPreference",
     "Organization",
     "OrganizationGroupObjectPermission",
     "OrganizationUserObjectPermission",
     "Passport",
+    "Publication",
+    "PublicationLink",
     "Region",
     "RegionGroupObjectPermission",
     "RegionUserObjectPermission",

@@ -182,6 +182,10 @@ class Organization(models.Model):
                 "respond_to_consultations",
                 _("Can comment on drafts the organization is consulted on"),
             ),
+            (
+                "publish_information",
+                _("Can draft and approve the authority's publications and reports"),
+            ),
         ]
 
     def __str__(self) -> str:

@@ -16,6 +16,7 @@ from typing import Any
 import environ
 from celery.schedules import crontab
 from csp.constants import NONE, SELF
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -83,6 +84,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "csp.context_processors.nonce",
                 "portal.context_processors.navigation_menu",
+                "portal.context_processors.notifications_unread",
             ],
         },
     },
@@ -354,11 +356,30 @@ CELERY_BEAT_SCHEDULE = {
         "task": "portal.tasks.documents_sweep",
         "schedule": crontab(minute="*/5"),
     },
+    # The summaries behind the statistics pages, for what changed since the last run.
+    "permits-refresh-statistics": {
+        "task": "permits.tasks.refresh_statistics",
+        "schedule": crontab(minute="*/15"),
+    },
+    # Officers warned of deadlines a few working days ahead, employers of permits whose
+    # extension window has opened (each once).
+    "permits-remind-deadlines": {
+        "task": "permits.tasks.remind_deadlines",
+        "schedule": crontab(hour=7, minute=30),
+    },
+    # Notification e-mails whose message was lost (a broker that was down) queued again.
+    "notifications-sweep": {
+        "task": "portal.tasks.notifications_sweep",
+        "schedule": crontab(minute="*/15"),
+    },
 }
 
 # --- Work permits ----------------------------------------------------------------------------
 # An application is flagged "due soon" in the officers' queue this many working days ahead.
 PORTAL_DUE_SOON_WORKING_DAYS = env.int("PORTAL_DUE_SOON_WORKING_DAYS", default=2)
+# Officers are told by notification (inbox and e-mail) of an application they must act on
+# when its due date is this many working days away or fewer (once per due date).
+PORTAL_DEADLINE_WARNING_WORKING_DAYS = env.int("PORTAL_DEADLINE_WARNING_WORKING_DAYS", default=2)
 # Registrations that open a new account, per client address and hour (the public form).
 PORTAL_REGISTRATION_LIMIT_PER_HOUR = env.int("PORTAL_REGISTRATION_LIMIT_PER_HOUR", default=10)
 
@@ -366,6 +387,17 @@ PORTAL_REGISTRATION_LIMIT_PER_HOUR = env.int("PORTAL_REGISTRATION_LIMIT_PER_HOUR
 # An employer in good standing with no dishonest record in effect during this many months
 # (and registered in the portal at least as long) counts as trusted: fewer checks.
 PORTAL_CREDIT_TRUSTED_AFTER_MONTHS = env.int("PORTAL_CREDIT_TRUSTED_AFTER_MONTHS", default=24)
+
+# --- Statistics ------------------------------------------------------------------------------
+# The public statistics page withholds counts from 1 to this number minus one ("<5"), and
+# the cells that would give them away from a total.
+PORTAL_STATISTICS_MIN_CELL = env.int("PORTAL_STATISTICS_MIN_CELL", default=5)
+if PORTAL_STATISTICS_MIN_CELL < 2:
+    # 1 or less would publish every count, a cell of one person included: fail closed.
+    raise ImproperlyConfigured(
+        "PORTAL_STATISTICS_MIN_CELL must be 2 or more (counts below it are withheld on "
+        f"the public statistics page); it is {PORTAL_STATISTICS_MIN_CELL}."
+    )
 
 # --- Documents -------------------------------------------------------------------------------
 PORTAL_NAME = _("Foreigner's Work Permit Portal")

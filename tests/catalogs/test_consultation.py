@@ -395,8 +395,8 @@ def test_an_empty_answer_is_refused(
 #   1 session, 2 user, 3 the user's groups (the stakeholder role, then cached for the
 #   request and the menu), 4 the draft, if the organization is invited (catalogs_consulting),
 #   5 one page of entries with their occupations, 6 the comments with their authors,
-#   organizations, answerers and entries.
-CONSULTATION_QUERIES = 6
+#   organizations, answerers and entries, 7 the unread notifications of the header.
+CONSULTATION_QUERIES = 7
 
 
 def test_consultation_page_query_count_does_not_grow_with_entries(
@@ -455,8 +455,9 @@ def test_stakeholder_pages_in_both_languages(
 
 
 # GET the list of consultations: 1 session, 2 user, 3 the user's groups (the stakeholder
-# role, then cached for the request and the menu), 4 the drafts with their provinces.
-CONSULTATIONS_QUERIES = 4
+# role, then cached for the request and the menu), 4 the drafts with their provinces, 5 the
+# unread notifications of the header.
+CONSULTATIONS_QUERIES = 5
 
 
 def test_consultations_list_query_count_does_not_grow_with_drafts(

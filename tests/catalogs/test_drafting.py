@@ -1207,16 +1207,17 @@ def test_an_unknown_catalog_is_404_like_another_provinces(
 # GET the drafting list:
 #   1 session, 2 user, 3 the ids of the regions the user drafts for (cached on the user for
 #   the request), 4 the catalogs with their entry counts (catalogs_for_drafter: one
-#   GROUP BY), 5 the provinces (regions_drafted_by), 6 the user's groups (the menu).
-DRAFTING_LIST_QUERIES = 6
+#   GROUP BY), 5 the provinces (regions_drafted_by), 6 the user's groups (the menu), 7 the
+#   unread notifications of the header.
+DRAFTING_LIST_QUERIES = 7
 # GET the workspace:
 #   1 session, 2 user, 3 the catalog with its province and base version, 4 the ids of the
 #   regions the user drafts for (the access check; the available transitions reuse it),
 #   5 one page of entries with their occupations, 6 the comments with authors,
 #   organizations, answerers and entries, 7 the entry count (one catalog's rows),
 #   8 the history with its actors, 9 the invitations with their organizations, 10 the
-#   user's groups (the menu).
-WORKSPACE_QUERIES = 10
+#   user's groups (the menu), 11 the unread notifications of the header.
+WORKSPACE_QUERIES = 11
 
 
 def test_drafting_list_query_count_does_not_grow_with_catalogs(

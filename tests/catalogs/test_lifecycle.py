@@ -49,7 +49,14 @@ from portal.filings import (
     filings_daily,
     kind_of,
 )
-from portal.models import AuditEvent, FilingReminder, Region, TransitionRecord, User
+from portal.models import (
+    AuditEvent,
+    FilingReminder,
+    Notification,
+    Region,
+    TransitionRecord,
+    User,
+)
 from portal.models.filing import FilingState, FilingStatus
 from portal.roles import Role
 from portal.workflow import GuardFailed, TransitionNotAllowed, TransitionPermissionDenied
@@ -956,12 +963,15 @@ def test_reminder_90_days_before_expiry_once_per_drafter(
     )
     english_mail = next(m for m in mail.outbox if m.to == [english.email])
     assert english_mail.subject == f"{catalog.title_en} expires on {end.isoformat()}"
-    assert english_mail.body == (
+    # The notification's e-mail (portal.notifications) carries the reminder's words.
+    assert (
         f"{catalog.title_en} (version 1) is valid until {end.isoformat()}. A version not "
         "renewed by then lapses by itself: prepare and file the next version."
-    )
-    # Three Shanghai drafters; the one without an e-mail address gets nothing.
+    ) in english_mail.body
+    # Three Shanghai drafters; the one without an e-mail address gets nothing by e-mail
+    # (an inbox row only).
     assert reminder_rows(catalog) == [("90", 3)]
+    assert Notification.objects.filter(kind="filings.expiring").count() == 3
 
     assert run_day(end - dt.timedelta(days=89), django_capture_on_commit_callbacks) == []
     assert mail.outbox == []

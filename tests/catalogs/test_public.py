@@ -1080,8 +1080,9 @@ def test_version_entries_filter_and_paginate(
 #      version in force in its province (two subqueries, one statement); the ETag, the
 #      Last-Modified date and the page all use this one row;
 #   2. the major groups of its edition (the filter's choices);
-#   3. the page of entries with their occupations (LIMIT 51, no COUNT).
-VERSION_PAGE_QUERIES = 3
+#   3. the page of entries with their occupations (LIMIT 51, no COUNT);
+#   4. the announcements published about the province's catalog (portal.publications).
+VERSION_PAGE_QUERIES = 4
 
 
 @pytest.mark.parametrize("n", [2, 60])
@@ -1380,7 +1381,8 @@ def test_occupation_page_query_count_does_not_grow_with_listings(
     assert response.status_code == 200
 
 
-# Queries of a province's versions: 1. the province; 2. its published versions.
+# Queries of a province's versions: 1. the province; 2. its published versions; 3. the
+# announcements published about its catalog (portal.publications).
 @pytest.mark.parametrize("versions", [1, 4])
 def test_province_page_query_count_does_not_grow_with_versions(
     client: Client, django_assert_num_queries: Any, versions: int
@@ -1397,7 +1399,7 @@ def test_province_page_query_count_does_not_grow_with_versions(
             superseded_on=None if n == versions else start + 400 * DAY,
         )
 
-    with django_assert_num_queries(2):
+    with django_assert_num_queries(3):
         response = client.get(url("province_catalogs", "310000"))
 
     assert len(table_rows(response.content.decode())) == versions

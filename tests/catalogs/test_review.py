@@ -825,15 +825,17 @@ def test_withdrawing_a_published_version_leaves_the_review_pages(
 
 # The queue: 1. session; 2. user; 3. the reviewer's permission; 4. the catalogs filed, with
 # their province and entry count; 5. the recent decisions (one query with subqueries);
-# 6. the user's roles (menu). The working-day calendar comes from the cache.
-QUEUE_QUERIES = 6
+# 6. the user's roles (menu); 7. the unread notifications of the header. The working-day
+# calendar comes from the cache.
+QUEUE_QUERIES = 7
 # A submission: 1. session; 2. user; 3. the reviewer's permission; 4. the catalog with its
 # province and the version it is based on; 5. the version in force (redline baseline);
 # 6-7. the entries of the submission and of the baseline, with their occupations; 8. the
 # history; 9. the invitations with their organizations; 10. the comments with authors,
-# organizations, answering drafters and entries; 11. the user's roles (menu). The
-# reviewer's permission is read once per request, whatever the decisions offered.
-REVIEW_QUERIES = 11
+# organizations, answering drafters and entries; 11. the user's roles (menu); 12. the
+# unread notifications of the header. The reviewer's permission is read once per request,
+# whatever the decisions offered.
+REVIEW_QUERIES = 12
 
 
 def test_queue_query_count_does_not_grow_with_catalogs(

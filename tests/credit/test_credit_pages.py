@@ -120,8 +120,9 @@ def test_the_records_page_query_count(
     client = client_for(employer_admin)
     client.get(url("records"))
 
-    # session, user, roles, own organization (grant + organization), records, standing
-    with django_assert_num_queries(6):
+    # session, user, roles, own organization (grant + organization), records, standing, the
+    # unread notifications of the header
+    with django_assert_num_queries(7):
         response = client.get(url("records"))
     assert response.status_code == 200
 
@@ -277,8 +278,9 @@ def test_the_queue_of_the_region(
     client = client_for(inspector)
     client.get(url("objection_queue"))
 
-    # session, user, roles, region scope, the page of objections
-    with django_assert_num_queries(5):
+    # session, user, roles, region scope, the page of objections, the unread notifications
+    # of the header
+    with django_assert_num_queries(6):
         response = client.get(url("objection_queue"))
 
     html = html_of(response)

@@ -161,11 +161,12 @@ def test_the_list_costs_the_same_queries_for_3_and_30_rows_and_never_counts(
     many = _list_queries(client, django_assert_max_num_queries)
     # session, user, the user's roles (the menu), the organizations the user acts for,
     # which of them are employers (no agency: no powers asked), the employers by name
-    # (the filter), the page of rows with their employer, worker and occupation
+    # (the filter), the page of rows with their employer, worker and occupation, the unread
+    # notifications of the header
     assert few == many == LIST_QUERIES
 
 
-LIST_QUERIES = 7
+LIST_QUERIES = 8
 
 
 def test_the_list_pages_without_counting(setup, employer_admin, employer):
@@ -944,8 +945,9 @@ def test_the_application_page_query_count_is_pinned(
 
 # session, user, the application with its documents, requests, items and reasons (5), the
 # user's employers (2, memoized for the permission checks of the workflow), the history,
-# the user's roles (the menu). The letter and the permit are asked only once approved.
-APPLICATION_PAGE_QUERIES = 11
+# the user's roles (the menu), the unread notifications of the header. The letter and the
+# permit are asked only once approved.
+APPLICATION_PAGE_QUERIES = 12
 
 
 def test_a_returned_application_is_corrected_and_submitted_again(

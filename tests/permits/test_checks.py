@@ -506,6 +506,25 @@ def test_without_an_allocation_there_is_no_place(
     assert codes(checks.submission_problems(application, TODAY)) == ["quota_missing"]
 
 
+@pytest.mark.parametrize(
+    ("kind", "expected"),
+    [
+        (K.NEW, ["quota_missing"]),
+        (K.SHORT_TERM, ["quota_missing"]),
+        (K.CHANGE_EMPLOYER, ["quota_missing"]),
+        (K.AFTER_ENTRY, []),
+        (K.EXTENSION, []),
+        (K.CHANGE, []),
+        (K.CANCELLATION, []),
+    ],
+)
+def test_only_the_kinds_that_bring_a_worker_in_take_a_place(kind, expected):
+    # Shanghai has no places this year: a cancellation or a change of a Category C permit
+    # must still be possible; a new worker is refused.
+    application = Application(kind=kind, region=region("310000"))
+    assert codes(checks.quota_problems(application, "C", 2026, lock=False)) == expected
+
+
 def test_a_c_claim_needs_its_group(b_draft, employer_admin):
     services.draft_update(actor=employer_admin, application=b_draft, step="facts", category="C")
     b_draft.refresh_from_db()

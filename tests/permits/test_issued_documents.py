@@ -648,15 +648,17 @@ def test_the_pages_showing_documents_take_a_fixed_number_of_queries(
 ) -> None:
     render(of(letter, "permits.letter"))
     employer_client = client_for(employer_admin)
-    with django_assert_num_queries(18):
+    # 18, and the unread notifications of the header.
+    with django_assert_num_queries(19):
         page = employer_client.get(reverse("permits:application", args=[approved.pk]))
     assert page.status_code == 200
     officer_client = client_for(sh_decision)
     review = reverse("permits:review_application", args=[approved.pk])
     officer_client.get(review)  # the first visit fills the cache of the calendar
     # 20, and the labour-market test: the vacancy recorded and the rule that applied; the
-    # worker's pre-2017 document at the employer, if any.
-    with django_assert_num_queries(23):
+    # worker's pre-2017 document at the employer, if any; the unread notifications of the
+    # header.
+    with django_assert_num_queries(24):
         page = officer_client.get(review)
     assert page.status_code == 200
 

@@ -391,8 +391,9 @@ def _list_queries(client: Client) -> tuple[int, list[str]]:
 
 
 # The session, the user, the acceptance and the decision grants, the regions' levels, the
-# page of permits (with holder, employer and passport joined), the roles for the menu.
-LIST_QUERIES = 7
+# page of permits (with holder, employer and passport joined), the roles for the menu, the
+# unread notifications of the header.
+LIST_QUERIES = 8
 
 
 def test_the_list_costs_the_same_queries_for_3_and_30_rows_and_never_counts(
@@ -477,8 +478,9 @@ def test_the_permit_page_shows_everything(
 # Session, user, the acceptance and the decision grants (the second answers "may revoke"
 # too), the regions' levels, the permit (joined), its end reasons, its changes, its
 # applications, the permit's and the letter's transitions, the revocation reasons for the
-# form, the menu's roles, the issued documents of the permit and its letter.
-DETAIL_QUERIES = 14
+# form, the menu's roles, the issued documents of the permit and its letter, the unread
+# notifications of the header.
+DETAIL_QUERIES = 15
 
 
 def test_the_permit_page_query_count_is_pinned(
@@ -830,8 +832,8 @@ def _employer_queries(client: Client) -> tuple[int, list[str]]:
 # Session, user, roles (who may see the page), the organizations acted for, which of them
 # are employers, the page of permits (the applications under way as EXISTS), the extension
 # window of the province (its province, its rule: once a page), the letters, the pre-2017
-# documents still valid. The menu reuses the roles.
-EMPLOYER_LIST_QUERIES = 10
+# documents still valid, the unread notifications of the header. The menu reuses the roles.
+EMPLOYER_LIST_QUERIES = 11
 
 
 def test_the_employer_list_costs_the_same_for_3_and_30_rows(

@@ -392,9 +392,10 @@ def _queue_queries(client: Client) -> tuple[int, list[str]]:
 
 
 # The session, the user, the acceptance and the decision grants, the regions' levels, the
-# page of applications, the roles for the menu. (The working-day calendar is read once a
-# year per process, then cached: the first request warms it.)
-QUEUE_QUERIES = 7
+# page of applications, the roles for the menu, the unread notifications of the header.
+# (The working-day calendar is read once a year per process, then cached: the first request
+# warms it.)
+QUEUE_QUERIES = 8
 
 
 def test_the_queue_costs_the_same_queries_for_3_and_30_rows_and_never_counts(
@@ -629,8 +630,9 @@ def test_the_application_page_shows_everything_the_officer_weighs(
 
 
 # 17, and the labour-market test (permits.labour_market.test_view): the vacancy recorded
-# and the rule that applied; the worker's pre-2017 document at the employer, if any.
-DETAIL_QUERIES = 20
+# and the rule that applied; the worker's pre-2017 document at the employer, if any; the
+# unread notifications of the header.
+DETAIL_QUERIES = 21
 
 
 def test_the_application_page_query_count_is_pinned(

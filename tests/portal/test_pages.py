@@ -50,6 +50,12 @@ API_DOCS = "/api/docs/"
 VERIFY = "/zh-hans/verify/"
 DISHONESTY_LIST = "/zh-hans/dishonesty-list/"
 PUBLIC_INSPECTIONS = "/zh-hans/inspections/"
+GUIDES = "/zh-hans/guides/"
+PUBLICATIONS = "/zh-hans/publications/"
+PUBLISHING_DESK = "/zh-hans/publications/desk/"
+PROVINCE_REPORTS = "/zh-hans/publications/reports/"
+OPEN_STATISTICS = "/zh-hans/statistics/public/"
+STATISTICS = "/zh-hans/statistics/"
 CREDIT_RECORD = "/zh-hans/credit-record/"
 CREDIT_OBJECTIONS = "/zh-hans/credit/objections/"
 INSPECTIONS = "/zh-hans/inspections/work/"
@@ -322,6 +328,9 @@ PUBLIC = {
     VERIFY,
     DISHONESTY_LIST,
     PUBLIC_INSPECTIONS,
+    GUIDES,
+    PUBLICATIONS,
+    OPEN_STATISTICS,
     API_DOCS,
 }
 MENU = {
@@ -338,17 +347,27 @@ MENU = {
         REVIEW_PERMITS,
         REVIEW_REGISTRATIONS,
         LEGACY,
+        STATISTICS,
     },
     Role.DECISION_OFFICER: PUBLIC
-    | {DASHBOARD, ORGANIZATIONS, REVIEW_APPLICATIONS, REVIEW_PERMITS, LEGACY},
+    | {DASHBOARD, ORGANIZATIONS, REVIEW_APPLICATIONS, REVIEW_PERMITS, LEGACY, STATISTICS},
     Role.STANDARDS_DRAFTER: PUBLIC
-    | {DASHBOARD, ORGANIZATIONS, DRAFTING, STANDARDS_DRAFTING, AGREEMENTS},
-    Role.INSPECTOR: PUBLIC | {DASHBOARD, ORGANIZATIONS, INSPECTIONS, CREDIT_OBJECTIONS},
+    | {DASHBOARD, ORGANIZATIONS, DRAFTING, STANDARDS_DRAFTING, AGREEMENTS, STATISTICS},
+    Role.INSPECTOR: PUBLIC | {DASHBOARD, ORGANIZATIONS, INSPECTIONS, CREDIT_OBJECTIONS, STATISTICS},
     Role.PARTNER_READER: PUBLIC | {DASHBOARD, ORGANIZATIONS},
     Role.MINISTRY_REVIEWER: PUBLIC
-    | {DASHBOARD, ORGANIZATIONS, REVIEW, STANDARDS_REVIEW, AGREEMENTS},
-    Role.SITE_ADMIN: PUBLIC | {DASHBOARD, STAFF_USERS},
+    | {
+        DASHBOARD,
+        ORGANIZATIONS,
+        REVIEW,
+        STANDARDS_REVIEW,
+        AGREEMENTS,
+        PROVINCE_REPORTS,
+        STATISTICS,
+    },
+    Role.SITE_ADMIN: PUBLIC | {DASHBOARD, STAFF_USERS, STATISTICS},
     Role.STAKEHOLDER: PUBLIC | {DASHBOARD, CONSULTATIONS, STANDARDS_CONSULTATIONS},
+    Role.INFORMATION_OFFICER: PUBLIC | {DASHBOARD, PUBLISHING_DESK},
 }
 
 
@@ -392,27 +411,30 @@ def test_menu_of_a_signed_in_person_without_a_role(client: Client) -> None:
 #   the work permit after entry, 19 change and cancellation drafts (19 in all). An agent
 #   whose agency holds no power of attorney stops after 12-14 (14).
 # None of these grows with members, organizations, applications or represented employers
-# (see the tests below and tests/permits/test_application_pages.py).
-EMPLOYER_DASHBOARD_QUERIES = 19
-OFFICER_DASHBOARD_QUERIES = 10
+# (see the tests below and tests/permits/test_application_pages.py). Every signed-in page
+# makes one more: the unread notifications of the header's badge (at most 100 ids).
+EMPLOYER_DASHBOARD_QUERIES = 20
+OFFICER_DASHBOARD_QUERIES = 11
 DASHBOARD_QUERIES = {
     Role.EMPLOYER_ADMIN: EMPLOYER_DASHBOARD_QUERIES,
     Role.EMPLOYER_STAFF: EMPLOYER_DASHBOARD_QUERIES,
-    Role.AGENCY_AGENT: 14,
+    Role.AGENCY_AGENT: 15,
     Role.ACCEPTANCE_OFFICER: OFFICER_DASHBOARD_QUERIES,
     Role.DECISION_OFFICER: OFFICER_DASHBOARD_QUERIES,
     Role.INSPECTOR: OFFICER_DASHBOARD_QUERIES,
     Role.PARTNER_READER: OFFICER_DASHBOARD_QUERIES,
     # Ministry reviewer (10): the 8 above and the review queues of the catalogs and the
     # talent standards sections.
-    Role.MINISTRY_REVIEWER: 10,
-    Role.SITE_ADMIN: 9,
+    Role.MINISTRY_REVIEWER: 11,
+    Role.SITE_ADMIN: 10,
     # Consulted stakeholders (8): the 7 every role makes, and the drafts consulted on.
-    Role.STAKEHOLDER: 8,
+    Role.STAKEHOLDER: 9,
     # Drafters (14): the officers' 10, the catalogs section (the ids of the provinces
     # drafted for, their catalog versions with entry counts) and the talent standards
     # section (the province's regional standard versions, its agreements).
-    Role.STANDARDS_DRAFTER: 14,
+    Role.STANDARDS_DRAFTER: 15,
+    # Information officers (8): the 7 every role makes and the unread notifications.
+    Role.INFORMATION_OFFICER: 8,
 }
 
 
@@ -614,7 +636,7 @@ def test_colleagues_lists_exactly_the_active_members(client: Client, roles: Role
 # with its region (the manage_organization_users grant as a subquery), 4 the active
 # members, 5 their groups (prefetched), 6 the signed-in user's groups (role names, for
 # the menu). Constant in the number of members.
-MEMBERS_QUERIES = 6
+MEMBERS_QUERIES = 7
 
 
 def test_colleagues_query_count_does_not_grow_with_members(
@@ -932,7 +954,7 @@ def test_users_pagination(site_admin_client: Client) -> None:
 # check; cached for the menu), 4 the page of users (one row more than shown, no COUNT)
 # joined with organization and region, 5 their groups (prefetched). Constant in the
 # number of users.
-STAFF_USERS_QUERIES = 5
+STAFF_USERS_QUERIES = 6
 
 
 def test_users_query_count_does_not_grow_with_users(
@@ -1245,7 +1267,7 @@ def test_organizations_pagination(officer_client: Client) -> None:
 # or not; cached for the menu), 4 the ids of the officer's regions, 5 the page of
 # organizations joined with their region (filtered on the short list of region ids; one
 # row more than shown, no COUNT). Constant in the number of organizations.
-ORGANIZATIONS_QUERIES = 5
+ORGANIZATIONS_QUERIES = 6
 
 
 def test_organizations_query_count_does_not_grow(

@@ -208,6 +208,17 @@ def test_production_accepts_a_secret_key_of_exactly_50_characters() -> None:
     assert production(DJANGO_SECRET_KEY=SECRET_KEY[:50])["SECRET_KEY"] == SECRET_KEY[:50]
 
 
+@pytest.mark.parametrize("value", ["1", "0", "-3"])
+def test_production_refuses_to_publish_small_statistics_cells(value: str) -> None:
+    values = production(PORTAL_STATISTICS_MIN_CELL=value)
+
+    assert values == {
+        "error": IMPROPERLY_CONFIGURED,
+        "message": "PORTAL_STATISTICS_MIN_CELL must be 2 or more (counts below it are withheld "
+        f"on the public statistics page); it is {int(value)}.",
+    }
+
+
 def test_production_refuses_an_empty_cache_url() -> None:
     assert production(CACHE_URL="")["error"] == IMPROPERLY_CONFIGURED
 

@@ -487,12 +487,13 @@ def test_the_ministry_reads_every_agreement_with_filters(
 
 # A drafter's list: 1. session; 2. user; 3. the provinces drafted (with the access query
 # inside); 4. the user's drafting regions; 5. the agreements with both provinces; 6. the
-# user's roles (menu).
-DRAFTER_LIST_QUERIES = 6
+# user's roles (menu); 7. the unread notifications of the header.
+DRAFTER_LIST_QUERIES = 7
 # The ministry's list: 1. session; 2. user; 3. the user's drafting regions (none, so the
 # provinces drafted need no query); 4. the reviewer's permission; 5. the page of
-# agreements with both provinces; 6. the provinces of the filter; 7. the user's roles (menu).
-MINISTRY_LIST_QUERIES = 7
+# agreements with both provinces; 6. the provinces of the filter; 7. the user's roles (menu);
+# 8. the unread notifications of the header.
+MINISTRY_LIST_QUERIES = 8
 
 OTHERS = [
     "110000", "120000", "130000", "140000", "150000", "210000", "220000", "230000", "320000",

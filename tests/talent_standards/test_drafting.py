@@ -1406,11 +1406,12 @@ def test_drafters_and_the_invited_get_404_on_the_stakeholder_list(
 # 4. the user's drafting regions (access, remembered for the request); 5. the routes;
 # 6. the bonus rules; 7. the comments with authors, organizations, answering drafters and
 # routes; 8. the history with its actors; 9. the invitations with their organizations;
-# 10. the user's roles (menu).
-WORKSPACE_QUERIES = 10
+# 10. the user's roles (menu); 11. the unread notifications of the header.
+WORKSPACE_QUERIES = 11
 # The list: 1. session; 2. user; 3. the provinces drafted (with the access query inside);
-# 4. the user's drafting regions; 5. the versions with their counts; 6. the user's roles.
-DRAFTING_LIST_QUERIES = 6
+# 4. the user's drafting regions; 5. the versions with their counts; 6. the user's roles;
+# 7. the unread notifications of the header.
+DRAFTING_LIST_QUERIES = 7
 
 
 def _grow(standard: RegionalStandard, count: int) -> None:

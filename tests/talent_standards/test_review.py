@@ -600,14 +600,15 @@ def test_the_ministry_does_not_see_drafts_or_versions_no_longer_current(
 
 # The queue: 1. session; 2. user; 3. the reviewer's permission; 4. the standards filed, with
 # their province and counts of routes and bonus rules; 5. the recent decisions (one query
-# with subqueries); 6. the user's roles (menu). The working-day calendar comes from the cache.
-QUEUE_QUERIES = 6
+# with subqueries); 6. the user's roles (menu); 7. the unread notifications of the header.
+# The working-day calendar comes from the cache.
+QUEUE_QUERIES = 7
 # A submission: 1. session; 2. user; 3. the reviewer's permission; 4. the standard with
 # its province and base version; 5. the version in force (redline baseline); 6. the routes
 # of both versions; 7. their bonus rules; 8. the invitations with their organizations;
 # 9. the comments with authors, organizations, answering drafters and routes; 10. the
-# history; 11. the user's roles (menu).
-REVIEW_QUERIES = 11
+# history; 11. the user's roles (menu); 12. the unread notifications of the header.
+REVIEW_QUERIES = 12
 
 PROVINCES = ["110000", "120000", "130000", "140000", "150000", "210000", "220000"]
 

@@ -157,6 +157,11 @@ ACCOUNTS: list[tuple[str, str, str, str, str | None]] = [
     ("partner.reader", "何平 He Ping", "sh_exit_entry", Role.PARTNER_READER, "310000"),
     ("assoc.member", "蒋文 Jiang Wen", "sh_software_assoc", Role.STAKEHOLDER, None),
     ("site.admin", "林楠 Lin Nan", "mohrss", Role.SITE_ADMIN, None),
+    # Information officers: each text is written by one and approved by another.
+    ("sh.editor", "沈悦 Shen Yue", "sh_authority", Role.INFORMATION_OFFICER, None),
+    ("sh.editor2", "顾磊 Gu Lei", "sh_authority", Role.INFORMATION_OFFICER, None),
+    ("mohrss.editor", "唐宁 Tang Ning", "mohrss", Role.INFORMATION_OFFICER, None),
+    ("mohrss.editor2", "曹颖 Cao Ying", "mohrss", Role.INFORMATION_OFFICER, None),
 ]
 
 
