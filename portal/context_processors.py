@@ -32,8 +32,22 @@ def navigation_menu(request: HttpRequest) -> dict[str, Any]:
         {"key": item.key, "label": item.label, "url": url, "active": url == current}
         for item, url in entries
     ]
+    # Someone with a role sees their work first; the public pages (catalogs, guides,
+    # announcements...) fold into one "Public information" entry instead of filling two
+    # more rows. Visitors and people without a role see them all, as they are their menu.
+    public: list[dict[str, Any]] = []
+    if roles:
+        public_keys = {
+            item.key
+            for item, _url in entries
+            if item.audience == navigation.PUBLIC and item.key != "home"
+        }
+        public = [entry for entry in menu if entry["key"] in public_keys]
+        menu = [entry for entry in menu if entry["key"] not in public_keys]
     return {
         "nav_items": menu,
+        "nav_public": public,
+        "nav_public_active": any(entry["active"] for entry in public),
         "portal_name": settings.PORTAL_NAME,
         "user_roles": roles,
     }

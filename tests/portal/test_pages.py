@@ -1279,3 +1279,19 @@ def test_organizations_query_count_does_not_grow(
         with django_assert_num_queries(ORGANIZATIONS_QUERIES):
             response = officer_client.get(ORGANIZATIONS)
         assert len(organizations_listed(html_of(response))) == min(count, 25)
+
+
+def test_people_with_a_role_find_the_public_pages_folded_into_one_entry(
+    client: Client, roles: RoleHelper
+) -> None:
+    # A visitor's menu is the public pages themselves: no fold.
+    assert 'class="main-nav__more"' not in get_page(client, HOME)
+    sign_in_verified(client, roles.user(Role.DECISION_OFFICER))
+    html = get_page(client, GUIDES)
+    fold = html.split('class="main-nav__more"', 1)[1].split("</details>", 1)[0]
+    folded = set(re.findall(r'href="([^"]+)"', fold))
+    assert folded == PUBLIC - {HOME}
+    # The current page is marked inside the fold, and the fold itself says so.
+    assert f'<a href="{GUIDES}" aria-current="page">' in fold
+    assert 'class="main-nav__summary--current"' in fold
+    assert tr("Public information") in fold
