@@ -13,6 +13,7 @@ import os
 from typing import Any
 
 from django.conf import settings
+from django.core import mail
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone, translation
@@ -165,6 +166,9 @@ ACCOUNTS: list[tuple[str, str, str, str, str | None]] = [
 ]
 
 
+DEMO_EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+
+
 class Command(BaseCommand):
     help = "Load demonstration organizations and accounts (idempotent) and print the accounts."
 
@@ -184,9 +188,24 @@ class Command(BaseCommand):
             regions = self._regions()
             organizations = self._organizations(regions)
             users = self._accounts(organizations, regions, password)
-        for hook in demo.hooks():
-            self.stdout.write(f"Demo data: {hook.label}...")
-            hook.load(stdout=self.stdout, users=users, organizations=organizations)
+        # The demo's events tell people by inbox and e-mail as real ones do; their e-mails
+        # are kept in memory instead of being printed (dozens would bury the accounts list
+        # in the console backend's output) or sent to the demo's invented addresses.
+        backend = settings.EMAIL_BACKEND
+        settings.EMAIL_BACKEND = DEMO_EMAIL_BACKEND
+        before = len(getattr(mail, "outbox", []))
+        try:
+            for hook in demo.hooks():
+                self.stdout.write(f"Demo data: {hook.label}...")
+                hook.load(stdout=self.stdout, users=users, organizations=organizations)
+        finally:
+            settings.EMAIL_BACKEND = backend
+        composed = len(getattr(mail, "outbox", [])) - before
+        if composed:
+            self.stdout.write(
+                f"{composed} notification e-mails of the demo's events were composed and kept "
+                "in memory, not sent; new events e-mail as configured."
+            )
         if not quiet_accounts:
             with translation.override("en"):
                 self._print_accounts(users, password)
