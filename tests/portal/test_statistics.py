@@ -383,6 +383,8 @@ def test_bad_filters_are_reported_and_the_default_shown(roles: RoleHelper) -> No
         {"month_to": "2026-07"},
         {"month_from": "2010-01"},
         {"category": "Z"},
+        {"month_from": "0001-01", "month_to": "9999-12"},
+        {"month_from": "2016-01", "month_to": "2026-06"},
     ):
         response = client.get(url("regulators", **params))
         html = html_of(response)
