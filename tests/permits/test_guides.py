@@ -181,6 +181,7 @@ def test_every_kind_category_and_route_has_its_list() -> None:
         assert sorted(keys) == sorted(v.key for v in permit_guides.variants(kind)), kind
 
 
+@translation.override("en")
 def test_the_commitment_route_says_what_the_commitment_replaces() -> None:
     group = _guide("new", None).materials_for("A-commitment")
     assert group is not None
@@ -198,6 +199,7 @@ def test_the_commitment_route_says_what_the_commitment_replaces() -> None:
     assert deferred == ["photo", "contract", "health", "recognition"]
 
 
+@translation.override("en")
 def test_a_change_of_employer_says_what_is_exempt_and_what_is_carried() -> None:
     group = _guide("change_employer", None).materials_for("B-carried")
     assert group is not None
@@ -398,6 +400,7 @@ def test_the_clocks_are_the_provinces_and_change_with_the_rule(employer) -> None
     assert "clock-decision-BC" in _limits(_guide("new", None))
 
 
+@translation.override("en")
 def test_the_clocks_say_what_starts_and_pauses_them(client: Client) -> None:
     content = _guide("extension", None)
     decision = content.time_limit("clock-decision-BC")
@@ -537,6 +540,7 @@ def test_the_labour_market_test_is_the_rules_requirement(clock) -> None:
     )
 
 
+@translation.override("en")
 def test_the_registration_guide_lists_the_registration_forms_fields() -> None:
     from permits.forms.registration import RegistrationForm
 
