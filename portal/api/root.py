@@ -26,6 +26,7 @@ def register(key: str, url_name: str) -> None:
 register("regions", "api:region-list")
 register("organizations", "api:organization-list")
 register("me", "api:me")
+register("publications", "api:publication-list")
 register("schema", "api-schema")
 register("docs", "api-docs")
 
