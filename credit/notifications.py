@@ -39,7 +39,7 @@ from portal.notifications import (
     register_kind,
     register_words,
 )
-from portal.roles import Role
+from portal.roles import EMPLOYER_SIDE_ROLES, Role
 from portal.workflow import TransitionContext
 
 from .constants import Severity
@@ -88,15 +88,11 @@ WORDS = {
     "Record revoked": pgettext_lazy("notification value", "Record revoked"),
 }
 
-# Who acts for an employer: the kinds about its applications, permits and records.
-EMPLOYER_SIDE = frozenset(
-    {Role.EMPLOYER_ADMIN.value, Role.EMPLOYER_STAFF.value, Role.AGENCY_AGENT.value}
-)
 
 KINDS = (
     NotificationKind(
         key=RECORD_DECIDED,
-        roles=EMPLOYER_SIDE,
+        roles=EMPLOYER_SIDE_ROLES,
         label=_("A credit record about your organization"),
         subject=_("A credit record of %(organization)s was %(change)s: %(kind)s"),
         body=_(
@@ -118,7 +114,7 @@ KINDS = (
     ),
     NotificationKind(
         key=OBJECTION_DECIDED,
-        roles=EMPLOYER_SIDE,
+        roles=EMPLOYER_SIDE_ROLES,
         label=_("An objection to a credit record is decided"),
         subject=_("Objection decided: %(outcome)s"),
         body=_(

@@ -7,11 +7,9 @@ from django.utils.translation import gettext_lazy as _
 
 from portal import demo, navigation
 from portal.navigation import PUBLIC, NavItem
-from portal.roles import Role
+from portal.roles import EMPLOYER_SIDE_ROLES, Role
 
-SUBJECT_PEOPLE = frozenset(
-    {Role.EMPLOYER_ADMIN.value, Role.EMPLOYER_STAFF.value, Role.AGENCY_AGENT.value}
-)
+SUBJECT_PEOPLE = EMPLOYER_SIDE_ROLES
 
 
 def register() -> None:

@@ -33,15 +33,13 @@ from django.utils.translation import gettext_lazy as _
 from portal.access import AnyUser, organizations_for, region_ids_for, role_names
 from portal.models import Organization, Region
 from portal.models.base import localized
-from portal.roles import Role
+from portal.roles import EMPLOYER_SIDE_ROLES
 
 from .constants import Nature, RecordState, Severity
 from .models import PUBLIC, CreditRecord, CreditRecordKind, Objection
 
 INSPECT = "inspect_employers"
-SUBJECT_ROLES = frozenset(
-    {Role.EMPLOYER_ADMIN.value, Role.EMPLOYER_STAFF.value, Role.AGENCY_AGENT.value}
-)
+SUBJECT_ROLES = EMPLOYER_SIDE_ROLES
 
 
 class Level(models.TextChoices):

@@ -17,7 +17,7 @@ from permits.selectors import permits as permit_selectors
 from portal import dashboard
 from portal.dashboard import DashboardSection
 from portal.models import Organization, User
-from portal.roles import Role
+from portal.roles import EMPLOYER_SIDE_ROLES
 
 SHOWN = 5
 OWED_STATES = (Application.State.INFORMATION_REQUESTED, Application.State.RETURNED)
@@ -28,9 +28,7 @@ STATE_ORDER = (
     Application.State.UNDER_REVIEW,
     Application.State.INFORMATION_REQUESTED,
 )
-EMPLOYER_ROLES = frozenset(
-    {Role.EMPLOYER_ADMIN.value, Role.EMPLOYER_STAFF.value, Role.AGENCY_AGENT.value}
-)
+EMPLOYER_ROLES = EMPLOYER_SIDE_ROLES
 
 
 def employer_context(user: User) -> dict[str, Any]:

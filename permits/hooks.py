@@ -8,11 +8,9 @@ from django.utils.translation import gettext_lazy as _
 
 from portal import demo, navigation
 from portal.navigation import ROLELESS, NavItem
-from portal.roles import Role
+from portal.roles import EMPLOYER_SIDE_ROLES, Role
 
-EMPLOYER_PEOPLE = frozenset(
-    {Role.EMPLOYER_ADMIN.value, Role.EMPLOYER_STAFF.value, Role.AGENCY_AGENT.value}
-)
+EMPLOYER_PEOPLE = EMPLOYER_SIDE_ROLES
 OFFICERS = frozenset({Role.ACCEPTANCE_OFFICER.value, Role.DECISION_OFFICER.value})
 
 

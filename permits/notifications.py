@@ -47,7 +47,7 @@ from portal.notifications import (
     register_kind,
     register_words,
 )
-from portal.roles import Role
+from portal.roles import EMPLOYER_SIDE_ROLES, Role
 from portal.workdays import add_working_days
 from portal.workflow import TransitionContext
 
@@ -84,15 +84,11 @@ WORDS = {
     "under review": pgettext_lazy("notification value", "under review"),
 }
 
-# Who acts for an employer: the kinds about its applications, permits and records.
-EMPLOYER_SIDE = frozenset(
-    {Role.EMPLOYER_ADMIN.value, Role.EMPLOYER_STAFF.value, Role.AGENCY_AGENT.value}
-)
 
 KINDS = (
     NotificationKind(
         key=RETURNED,
-        roles=EMPLOYER_SIDE,
+        roles=EMPLOYER_SIDE_ROLES,
         label=_("An application is returned for correction"),
         subject=_("Application %(number)s returned for correction"),
         body=_(
@@ -105,7 +101,7 @@ KINDS = (
     ),
     NotificationKind(
         key=INFORMATION_REQUESTED,
-        roles=EMPLOYER_SIDE,
+        roles=EMPLOYER_SIDE_ROLES,
         label=_("Information is requested on an application"),
         subject=_("Information requested on application %(number)s"),
         body=_(
@@ -117,7 +113,7 @@ KINDS = (
     ),
     NotificationKind(
         key=DECISION,
-        roles=EMPLOYER_SIDE,
+        roles=EMPLOYER_SIDE_ROLES,
         label=_("An application is decided"),
         subject=_("Application %(number)s: %(outcome)s"),
         body=_(
@@ -153,7 +149,7 @@ KINDS = (
     ),
     NotificationKind(
         key=PERMIT_EXPIRING,
-        roles=EMPLOYER_SIDE,
+        roles=EMPLOYER_SIDE_ROLES,
         label=_("A work permit is about to expire"),
         subject=_("The work permit of %(worker)s expires on %(valid_until)s"),
         body=_(

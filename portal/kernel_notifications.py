@@ -30,7 +30,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from portal.notifications import NotificationKind, register_kind, register_words
-from portal.roles import Role
+from portal.roles import EMPLOYER_SIDE_ROLES, Role
 
 FILINGS_EXPIRING = "filings.expiring"
 FILINGS_LAPSED = "filings.lapsed"
@@ -65,10 +65,6 @@ def bilingual(name: str, zh: str, en: str) -> dict[str, str]:
     return values
 
 
-# Who acts for an employer: the kinds about its applications, permits and records.
-EMPLOYER_SIDE = frozenset(
-    {Role.EMPLOYER_ADMIN.value, Role.EMPLOYER_STAFF.value, Role.AGENCY_AGENT.value}
-)
 DRAFTERS = frozenset({Role.STANDARDS_DRAFTER.value})
 
 KINDS: tuple[NotificationKind, ...] = (
@@ -119,7 +115,7 @@ KINDS: tuple[NotificationKind, ...] = (
     ),
     NotificationKind(
         key=DOCUMENTS_READY,
-        roles=EMPLOYER_SIDE,
+        roles=EMPLOYER_SIDE_ROLES,
         label=_("A document issued to you is ready"),
         subject=_("%(title)s %(number)s is ready"),
         body=_(

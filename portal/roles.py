@@ -241,6 +241,12 @@ ROLE_SPECS: dict[str, RoleSpec] = {
     )
 }
 
+# The people who act for an employer: its own (administrators, staff) and the agents of
+# a service agency it gave a power of attorney.
+EMPLOYER_SIDE_ROLES = frozenset(
+    {Role.EMPLOYER_ADMIN.value, Role.EMPLOYER_STAFF.value, Role.AGENCY_AGENT.value}
+)
+
 SECOND_FACTOR_ROLES = frozenset(
     name for name, spec in ROLE_SPECS.items() if spec.requires_second_factor
 )

@@ -14,7 +14,7 @@ from portal.access import (
     role_assignments,
 )
 from portal.models import AuditEvent, Organization, Region, User
-from portal.roles import Role
+from portal.roles import EMPLOYER_SIDE_ROLES, Role
 
 # Permissions that let an officer see the organizations of a region.
 REGIONAL_VIEW_PERMISSIONS = (
@@ -128,8 +128,7 @@ def dashboard_for(user: User) -> Dashboard:
     roles = {a.role for a in assignments}
     board = Dashboard(assignments=assignments, organization=user.organization)
     board.recent_sign_ins = user_recent_sign_ins(user)
-    employer_roles = {Role.EMPLOYER_ADMIN.value, Role.EMPLOYER_STAFF.value, Role.AGENCY_AGENT.value}
-    if roles & employer_roles and user.organization is not None:
+    if roles & EMPLOYER_SIDE_ROLES and user.organization is not None:
         board.members = list(organization_members(user.organization))
         board.organization_events = organization_recent_events(user.organization)
     if roles & set(REGIONAL_VIEW_PERMISSIONS_ROLES):

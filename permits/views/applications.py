@@ -84,7 +84,7 @@ from portal.files import file_response
 from portal.models import Organization, Region, User
 from portal.models.base import localized
 from portal.pagination import page_of
-from portal.roles import Role
+from portal.roles import EMPLOYER_SIDE_ROLES, Role
 from portal.services import ServiceError
 from portal.workflow import WorkflowError, history
 from talent_standards import selectors as talent_selectors
@@ -127,9 +127,6 @@ STATUS_WORDS = {
     NOT_MET: gettext_lazy("Not met"),
     NEEDS_CONFIRMATION: gettext_lazy("Needs an officer's confirmation"),
 }
-EMPLOYER_SIDE_ROLES = frozenset(
-    {Role.EMPLOYER_ADMIN.value, Role.EMPLOYER_STAFF.value, Role.AGENCY_AGENT.value}
-)
 AGENT_ROLE = Role.AGENCY_AGENT.value
 # Errors the services name by a key that is not a form field.
 ERROR_FIELDS = {"mrz": "mrz_line1"}
