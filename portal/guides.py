@@ -34,7 +34,7 @@ from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone, translation
 from django.utils.functional import Promise
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from portal import filings, navigation
@@ -67,6 +67,14 @@ UNIT_LABELS: dict[str, Promise] = {
     CALENDAR_DAYS: _("calendar days"),
     MONTHS: _("months"),
     YEARS: _("years"),
+}
+
+# A number of a unit as one phrase: Chinese puts a measure word between them (5个工作日).
+AMOUNTS: dict[str, Callable[[int], str]] = {
+    WORKING_DAYS: lambda n: ngettext("%(n)d working day", "%(n)d working days", n),
+    CALENDAR_DAYS: lambda n: ngettext("%(n)d calendar day", "%(n)d calendar days", n),
+    MONTHS: lambda n: ngettext("%(n)d month", "%(n)d months", n),
+    YEARS: lambda n: ngettext("%(n)d year", "%(n)d years", n),
 }
 
 KEY_PATTERN = re.compile(r"^[a-z0-9_-]+$")
@@ -162,6 +170,14 @@ class TimeLimit:
     @property
     def unit_label(self) -> Text:
         return UNIT_LABELS.get(self.unit, self.unit)
+
+    @property
+    def amount(self) -> str:
+        """The number with its unit as a phrase ("5 working days", "5个工作日")."""
+        phrase = AMOUNTS.get(self.unit)
+        if phrase is None:
+            return f"{self.number} {self.unit_label}"
+        return phrase(self.number) % {"n": self.number}
 
 
 @dataclass(frozen=True)
