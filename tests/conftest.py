@@ -19,6 +19,10 @@ from django.utils import translation
 
 from tests.factories import RoleHelper
 
+# Fixtures shared by the test modules of one feature, by name (pytest treats these modules
+# as plugins: a fixture defined nearer a test wins over theirs).
+pytest_plugins = ["tests.portal.publishing"]
+
 
 @pytest.fixture(autouse=True)
 def _clear_cache() -> None:

@@ -26,7 +26,6 @@ from portal import publication_services as services
 from portal.models import (
     AuditEvent,
     Notification,
-    Organization,
     Publication,
     TransitionRecord,
     User,
@@ -41,17 +40,13 @@ from portal.workflow import GuardFailed, TransitionPermissionDenied
 from tests.catalogs.conftest import SLICE, create_occupations, make_catalog
 from tests.factories import OrganizationFactory, region
 from tests.pages import html_of, raw_tr
+from tests.portal.publishing import BODY_EN, BODY_ZH, TITLE_EN, TITLE_ZH, draft, published
 
 pytestmark = pytest.mark.django_db
 
 S = Publication.State
 K = Publication.Kind
 ATOM = "{http://www.w3.org/2005/Atom}"
-
-TITLE_ZH = "关于实施上海市外国人来华工作指导目录的通知"
-TITLE_EN = "Notice on the Shanghai Guidance Catalog"
-BODY_ZH = "各用人单位：\n\n目录列出**职业代码**及能力要求。\n\n<script>alert('x')</script>"
-BODY_EN = "To employers:\n\nThe catalog lists **occupation codes** and requirements."
 
 
 def signed_in(user: User) -> Client:
@@ -67,45 +62,8 @@ def signed_in(user: User) -> Client:
 
 
 @pytest.fixture
-def shanghai() -> Organization:
-    return OrganizationFactory(
-        authority=True,
-        region=region("310000"),
-        name_zh="上海市人力资源和社会保障局",
-        name_en="Shanghai Municipal HR and Social Security Bureau",
-    )
-
-
-@pytest.fixture
-def ministry() -> Organization:
-    return OrganizationFactory(
-        ministry=True, name_en="Ministry of Human Resources and Social Security"
-    )
-
-
-@pytest.fixture
-def sh_editor(roles, shanghai) -> User:
-    return roles.user(Role.INFORMATION_OFFICER, organization=shanghai, full_name="Shen Yue")
-
-
-@pytest.fixture
-def sh_editor2(roles, shanghai) -> User:
-    return roles.user(Role.INFORMATION_OFFICER, organization=shanghai, full_name="Gu Lei")
-
-
-@pytest.fixture
 def gd_editor(roles) -> User:
     return roles.user(Role.INFORMATION_OFFICER, region_code="440000")
-
-
-@pytest.fixture
-def mohrss_editor(roles, ministry) -> User:
-    return roles.user(Role.INFORMATION_OFFICER, organization=ministry)
-
-
-@pytest.fixture
-def mohrss_editor2(roles, ministry) -> User:
-    return roles.user(Role.INFORMATION_OFFICER, organization=ministry)
 
 
 @pytest.fixture
@@ -133,25 +91,6 @@ def catalog() -> Any:
         },
         occupations=occupations,
     )
-
-
-def draft(author: User, **overrides: Any) -> Publication:
-    values: dict[str, Any] = {
-        "kind": K.ANNOUNCEMENT,
-        "title_zh": TITLE_ZH,
-        "title_en": TITLE_EN,
-        "body_zh": BODY_ZH,
-        "body_en": BODY_EN,
-        "subjects": [("catalog", "310000")],
-        **overrides,
-    }
-    return services.publication_create(actor=author, **values)
-
-
-def published(author: User, reviewer: User, **overrides: Any) -> Publication:
-    publication = draft(author, **overrides)
-    services.publication_submit(actor=author, publication=publication)
-    return services.publication_approve(actor=reviewer, publication=publication)
 
 
 def rss_items(client: Client, url: str) -> list[dict[str, str]]:
